@@ -1,0 +1,162 @@
+"""Turn a raw message into the features the matcher ranks on.
+
+The pipeline: clean and clip, fold, rewrite chat aliases ("mag k" -> "mag ik"), split unknown
+compounds and correct typos against the vocabulary, detect the language, tag lexicon concepts
+(also multi-word ones, on surface forms and nl/en stems), and keep the content stems.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bot.models import Lang, Lexicon
+from bot.text import LANGUAGES, Vocabulary, clean, detect_language, fold, stem
+
+MAX_PHRASE = 4
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the matcher needs to know about one message."""
+
+    text: str
+    truncated: bool
+    lang: Lang
+    tokens: tuple[str, ...]
+    stems: tuple[str, ...]
+    concepts: tuple[str, ...]
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        """Concept features ("C:PHOTO") followed by content-stem features ("S:les")."""
+        return tuple(f"C:{c}" for c in self.concepts) + tuple(f"S:{s}" for s in self.stems)
+
+
+def _token_keys(token: str) -> tuple[str, ...]:
+    """The forms a token is looked up by: itself and its Dutch and English stems."""
+    return tuple(dict.fromkeys((token, stem(token, "nl"), stem(token, "en"))))
+
+
+class ConceptTagger:
+    """Finds lexicon concepts in a token sequence, on surface forms and stems."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self._phrases: dict[tuple[str, ...], set[str]] = {}
+        for concept in lexicon.concepts:
+            for term in (*concept.terms_nl, *concept.terms_en):
+                self._add_term(fold(term).split(), concept.id)
+
+    def _add_term(self, words: list[str], concept_id: str) -> None:
+        if not words or len(words) > MAX_PHRASE:
+            return
+        self._phrases.setdefault(tuple(words), set()).add(concept_id)
+        if len(words) == 1 and len(words[0]) <= 2:
+            return  # "x", "ig", "tt": only the exact spelling counts
+        for lang in LANGUAGES:
+            stemmed = tuple(stem(w, lang) for w in words)
+            self._phrases.setdefault(stemmed, set()).add(concept_id)
+
+    @property
+    def words(self) -> set[str]:
+        """Every surface word that occurs in a lexicon term."""
+        return {w for phrase in self._phrases for w in phrase}
+
+    def tag(self, tokens: Sequence[str]) -> tuple[str, ...]:
+        """Concept ids named in `tokens`, in order of first appearance, without repeats."""
+        found: dict[str, None] = {}
+        for start in range(len(tokens)):
+            for size in range(min(MAX_PHRASE, len(tokens) - start), 0, -1):
+                for concept in self._lookup(tokens[start : start + size]):
+                    found.setdefault(concept)
+        return tuple(found)
+
+    def _lookup(self, window: Sequence[str]) -> set[str]:
+        if len(window) == 1:
+            return self._lookup_single(window[0])
+        hits = self._phrases.get(tuple(window), set())
+        for lang in LANGUAGES:
+            hits = hits | self._phrases.get(tuple(stem(w, lang) for w in window), set())
+        return hits
+
+    def _lookup_single(self, token: str) -> set[str]:
+        if len(token) <= 2:
+            return self._phrases.get((token,), set())
+        hits: set[str] = set()
+        for key in _token_keys(token):
+            hits |= self._phrases.get((key,), set())
+        return hits
+
+
+class Analyzer:
+    """Analyses messages against one lexicon and vocabulary."""
+
+    def __init__(self, lexicon: Lexicon, corpus: Iterable[str] = ()) -> None:
+        self.lexicon = lexicon
+        self.tagger = ConceptTagger(lexicon)
+        self._aliases = self._alias_table(lexicon)
+        stop = {lang: frozenset(fold(w) for w in words) for lang, words in lexicon.stopwords.items()}
+        self.stopwords = frozenset().union(*stop.values()) if stop else frozenset()
+        nl, en = stop.get("nl", frozenset()), stop.get("en", frozenset())
+        self._markers = {"nl": nl - en, "en": en - nl}
+        words = set(self.tagger.words) | set(self.stopwords)
+        for text in corpus:
+            words.update(fold(text).split())
+        self.vocabulary = Vocabulary(words)
+        self.analyze = lru_cache(maxsize=4096)(self._analyze)
+
+    @staticmethod
+    def _alias_table(lexicon: Lexicon) -> dict[tuple[str, ...], tuple[str, ...]]:
+        table: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for mapping in lexicon.aliases.values():
+            for source, target in mapping.items():
+                key = tuple(fold(source).split())
+                if key:
+                    table.setdefault(key, tuple(fold(target).split()))
+        return table
+
+    def _analyze(self, raw: str, lang: Lang | None = None) -> Analysis:
+        cleaned = clean(raw)
+        tokens = self._normalise_tokens(fold(cleaned.text).split())
+        detected: Lang = lang or ("en" if detect_language(tokens, self._markers) == "en" else "nl")
+        content = [t for t in tokens if t not in self.stopwords and not t.isdigit()]
+        stems = tuple(dict.fromkeys(stem(t, detected) for t in content))
+        return Analysis(
+            text=cleaned.text,
+            truncated=cleaned.truncated,
+            lang=detected,
+            tokens=tuple(tokens),
+            stems=stems,
+            concepts=self.tagger.tag(tokens),
+        )
+
+    def _normalise_tokens(self, tokens: list[str]) -> list[str]:
+        return [fixed for token in self._expand_aliases(tokens) for fixed in self._repair(token)]
+
+    def _expand_aliases(self, tokens: list[str]) -> list[str]:
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            for size in (2, 1):
+                target = self._aliases.get(tuple(tokens[i : i + size]))
+                if target is not None and i + size <= len(tokens):
+                    out.extend(target)
+                    i += size
+                    break
+            else:
+                out.append(tokens[i])
+                i += 1
+        return out
+
+    def _repair(self, token: str) -> tuple[str, ...]:
+        """A known token as is; an unknown one split into a compound's parts or corrected."""
+        if token in self.vocabulary or len(token) < 3:
+            return (token,)
+        parts = self.vocabulary.split(token)
+        if parts:
+            return parts
+        corrected = self.vocabulary.correct(token)
+        if corrected:
+            return (corrected,)
+        return self.vocabulary.split_partial(token) or (token,)

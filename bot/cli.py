@@ -1,0 +1,159 @@
+"""The `policybot` console script."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TextIO
+
+from bot.assistant import Assistant
+from bot.evaluation import evaluate, format_report, load_question_set
+from bot.knowledge import KnowledgeError, load_knowledge
+from bot.matching import Index, MatcherConfig, build_index, match
+from bot.models import IncomingMessage, Knowledge, Lang, Reply, UserRef
+from bot.settings import Settings, SettingsError, load_settings
+from bot.text import clean
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="policybot", description="Social-media protocol assistant for school staff."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("chat", help="talk to the assistant in the terminal")
+    ask = sub.add_parser("ask", help="answer one question, or a batch")
+    ask.add_argument("question", nargs="*", help="the question (omit with --batch)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.add_argument("--lang", choices=["nl", "en"], help="answer in this language")
+    ask.add_argument("--batch", metavar="FILE", help="one question per line; '-' is stdin")
+    ev = sub.add_parser("eval", help="measure accuracy on a question set")
+    ev.add_argument("files", nargs="+", type=Path, help="YAML list of {q, expect}")
+    ev.add_argument("--quiet", action="store_true", help="only the figures, not the misses")
+    knowledge = sub.add_parser("knowledge", help="knowledge file tools")
+    knowledge_sub = knowledge.add_subparsers(dest="knowledge_command", required=True)
+    check = knowledge_sub.add_parser("check", help="validate protocol.yaml and lexicon.yaml")
+    check.add_argument("--dir", type=Path, help="the knowledge folder (default: bundled)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        if args.command == "knowledge":
+            return cmd_knowledge_check(args.dir or settings.knowledge_dir)
+        knowledge = _load(settings)
+    except (SettingsError, KnowledgeError) as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_FAIL
+    index = build_index(knowledge, _config(settings))
+    if args.command == "chat":
+        return cmd_chat(Assistant(knowledge, index=index))
+    if args.command == "ask":
+        return cmd_ask(args, Assistant(knowledge, index=index))
+    return cmd_eval(args.files, index, quiet=args.quiet)
+
+
+def _load(settings: Settings) -> Knowledge:
+    return load_knowledge(
+        settings.knowledge_dir, school=settings.school, foundation=settings.foundation
+    )
+
+
+def _config(settings: Settings) -> MatcherConfig:
+    config = MatcherConfig()
+    return replace(config, threshold=settings.threshold) if settings.threshold is not None else config
+
+
+def cmd_knowledge_check(directory: Path | None) -> int:
+    """Validate the knowledge files and print every problem."""
+    try:
+        knowledge = load_knowledge(directory)
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
+        return EXIT_FAIL
+    concepts = len(knowledge.lexicon.concepts)
+    print(f"ok: {len(knowledge.clauses)} clauses, {concepts} concepts")
+    return EXIT_OK
+
+
+def cmd_chat(assistant: Assistant) -> int:
+    """Run the terminal conversation on stdin/stdout."""
+    from adapters.console.chat import ConsoleChat
+
+    return ConsoleChat(assistant).run(sys.stdin, sys.stdout, prompt="> " if sys.stdin.isatty() else "")
+
+
+def cmd_ask(args: argparse.Namespace, assistant: Assistant) -> int:
+    """Answer one question or a batch, as text or JSON lines."""
+    if args.batch and args.question:
+        print("policybot ask: give a question or --batch, not both", file=sys.stderr)
+        return EXIT_USAGE
+    questions = _batch_questions(args.batch) if args.batch else iter([" ".join(args.question)])
+    for question in questions:
+        if args.json:
+            print(json.dumps(ask_json(question, assistant.index, args.lang), ensure_ascii=False))
+        else:
+            from adapters.console.chat import render
+
+            print(render(_text_reply(question, assistant, args.lang)) + "\n")
+        sys.stdout.flush()
+    return EXIT_OK
+
+
+def _text_reply(question: str, assistant: Assistant, lang: Lang | None) -> Reply:
+    return assistant.handle(IncomingMessage(question, UserRef("cli", "cli"), lang=lang))
+
+
+def _batch_questions(source: str) -> Iterator[str]:
+    stream: TextIO = sys.stdin if source == "-" else open(source, encoding="utf-8")  # noqa: SIM115
+    with stream:
+        for line in stream:
+            yield line.rstrip("\r\n")
+
+
+def ask_json(question: str, index: Index, lang: Lang | None) -> dict[str, object]:
+    """The JSON object for one question (see the README for the fields)."""
+    result = match(question, index, lang=lang)
+    best = result.best
+    clause = None if result.abstained or best is None else index.knowledge.clause(best.clause_id)
+    answer_lang: Lang = lang or result.lang
+    others = result.matches[1:] if clause else result.matches
+    return {
+        "question": clean(question).text,
+        "clause": clause.id if clause else None,
+        "score": best.confidence if best else 0.0,
+        "answer": clause.answer.get(answer_lang) if clause else None,
+        "alternatives": [{"clause": m.clause_id, "score": m.confidence} for m in others],
+        "action": clause.action if clause else None,
+        "lang": answer_lang,
+    }
+
+
+def cmd_eval(files: Sequence[Path], index: Index, *, quiet: bool) -> int:
+    """Evaluate each question set and print its figures (and misses)."""
+    for path in files:
+        try:
+            items = load_question_set(path)
+        except KnowledgeError as exc:
+            print(exc, file=sys.stderr)
+            return EXIT_FAIL
+        report = evaluate(items, index)
+        if quiet:
+            report.misses.clear()
+        print(format_report(report, name=str(path)) + "\n")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

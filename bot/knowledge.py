@@ -1,0 +1,344 @@
+"""Load and validate the knowledge files (protocol and lexicon), and fill the placeholders.
+
+Every problem is collected with the file, the clause id or key, the field and what is wrong, so
+that `policybot knowledge check` can print them all at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.models import Clause, Concept, Knowledge, Lexicon, Localized
+
+DEFAULT_SCHOOL = "Het Kofschip"
+DEFAULT_FOUNDATION = "Stichting Proles/ABOL"
+PLACEHOLDERS = ("school", "foundation")
+MIN_QUESTIONS = {"nl": 8, "en": 4}
+CLAUSE_ID = re.compile(r"^(INTRO|[A-Z][0-9]{1,2})$")
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+M = TypeVar("M", bound="BaseModel")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation problem: where it is and what is wrong."""
+
+    file: str
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.where}: {self.message}" if self.where else (
+            f"{self.file}: {self.message}"
+        )
+
+
+class KnowledgeError(Exception):
+    """The knowledge files are invalid; `problems` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LocalizedIn(_Strict):
+    nl: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class QuestionsIn(_Strict):
+    nl: list[str] = Field(default_factory=list)
+    en: list[str] = Field(default_factory=list)
+
+
+class ClauseIn(_Strict):
+    id: str
+    section: str
+    title: LocalizedIn
+    text: str = Field(min_length=1)
+    text_en: str = Field(min_length=1)
+    answer: LocalizedIn
+    questions: QuestionsIn
+    concepts: list[str] = Field(min_length=1)
+    related: list[str] = Field(default_factory=list)
+    action: Literal["doubt_check", "escalate"] | None = None
+    threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str) -> str:
+        if not CLAUSE_ID.match(value):
+            raise ValueError("must look like INTRO, A5 or S4")
+        return value
+
+
+class ProtocolIn(_Strict):
+    title: LocalizedIn
+    sections: dict[str, LocalizedIn] = Field(min_length=1)
+    clauses: list[ClauseIn] = Field(min_length=1)
+
+
+class ConceptIn(_Strict):
+    domain: bool = False
+    weight: float = Field(default=1.0, gt=0.0, le=5.0)
+    nl: list[str] = Field(min_length=1)
+    en: list[str] = Field(min_length=1)
+
+
+class LexiconIn(_Strict):
+    concepts: dict[str, ConceptIn] = Field(min_length=1)
+    aliases: dict[Literal["nl", "en"], dict[str, str]] = Field(default_factory=dict)
+    stopwords: dict[Literal["nl", "en"], list[str]] = Field(default_factory=dict)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses duplicate mapping keys instead of silently keeping the last."""
+
+
+def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)  # type: ignore[no-untyped-call]
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _construct_unique_mapping,  # type: ignore[arg-type]
+)
+
+
+def knowledge_dir() -> Path:
+    """The bundled knowledge folder, from a checkout or an installed wheel."""
+    return Path(str(resources.files("knowledge")))
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file, turning syntax errors into a KnowledgeError naming the line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KnowledgeError([Problem(str(path), "", f"cannot read the file: {exc}")]) from exc
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise KnowledgeError([Problem(str(path), where, f"YAML syntax: {exc.problem}")]) from exc
+    except yaml.YAMLError as exc:
+        raise KnowledgeError([Problem(str(path), "", f"YAML syntax: {exc}")]) from exc
+
+
+def _pydantic_problems(file: str, error: ValidationError, raw: Any) -> list[Problem]:
+    problems = []
+    for item in error.errors():
+        loc = list(item["loc"])
+        where = _describe_location(loc, raw)
+        problems.append(Problem(file, where, _explain_error(item)))
+    return problems
+
+
+def _explain_error(item: Any) -> str:
+    """Pydantic's message, plus the offending value and a hint for YAML's yes/no/on/off."""
+    value = item.get("input")
+    if isinstance(value, bool):
+        return f"{item['msg']} (got {value}: quote yes/no/on/off to keep them as words)"
+    if isinstance(value, str | int | float) and item["type"] != "missing":
+        return f"{item['msg']} (got {str(value)[:60]!r})"
+    return str(item["msg"])
+
+
+def _describe_location(loc: list[Any], raw: Any) -> str:
+    """Turn ('clauses', 3, 'answer', 'en') into 'clause A4: answer.en' where possible."""
+    if len(loc) >= 2 and loc[0] == "clauses" and isinstance(loc[1], int):
+        clause_id = _clause_id_at(raw, loc[1])
+        rest = ".".join(str(part) for part in loc[2:]) or "(clause)"
+        return f"clause {clause_id}: {rest}"
+    return ".".join(str(part) for part in loc) or "(top level)"
+
+
+def _clause_id_at(raw: Any, index: int) -> str:
+    try:
+        return str(raw["clauses"][index]["id"])
+    except (KeyError, IndexError, TypeError):
+        return f"#{index + 1}"
+
+
+def parse_model(model: type[M], raw: Any, file: str) -> M:
+    """Validate `raw` against `model`, raising KnowledgeError with located problems."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise KnowledgeError(_pydantic_problems(file, exc, raw)) from exc
+
+
+def check_protocol(protocol: ProtocolIn, concept_ids: Iterable[str], file: str) -> list[Problem]:
+    """Cross-field checks: unique ids, known sections, related ids and concepts, questions."""
+    known_concepts = set(concept_ids)
+    ids = [c.id for c in protocol.clauses]
+    problems = [
+        Problem(file, f"clause {i}", "duplicate clause id") for i in sorted(_duplicates(ids))
+    ]
+    for clause in protocol.clauses:
+        problems.extend(_check_clause(clause, protocol, set(ids), known_concepts, file))
+    return problems
+
+
+def _check_clause(
+    clause: ClauseIn, protocol: ProtocolIn, ids: set[str], concepts: set[str], file: str
+) -> list[Problem]:
+    where = f"clause {clause.id}"
+    problems = []
+    if clause.section not in protocol.sections:
+        problems.append(Problem(file, f"{where}: section", f"unknown section {clause.section!r}"))
+    problems += [
+        Problem(file, f"{where}: related", f"unknown clause id {r!r}")
+        for r in clause.related
+        if r not in ids or r == clause.id
+    ]
+    problems += [
+        Problem(file, f"{where}: concepts", f"unknown concept {c!r} (not in the lexicon)")
+        for c in clause.concepts
+        if c not in concepts
+    ]
+    for lang, minimum in MIN_QUESTIONS.items():
+        count = len([q for q in getattr(clause.questions, lang) if q.strip()])
+        if count < minimum:
+            message = f"{count} phrasings, at least {minimum} needed (missing translation?)"
+            problems.append(Problem(file, f"{where}: questions.{lang}", message))
+    for field_name, text in _clause_texts(clause):
+        problems += [
+            Problem(file, f"{where}: {field_name}", f"unknown placeholder {{{name}}}")
+            for name in _PLACEHOLDER.findall(text)
+            if name not in PLACEHOLDERS
+        ]
+    return problems
+
+
+def _clause_texts(clause: ClauseIn) -> list[tuple[str, str]]:
+    return [
+        ("text", clause.text),
+        ("text_en", clause.text_en),
+        ("answer.nl", clause.answer.nl),
+        ("answer.en", clause.answer.en),
+        ("title.nl", clause.title.nl),
+        ("title.en", clause.title.en),
+    ]
+
+
+def check_lexicon(lexicon: LexiconIn, file: str) -> list[Problem]:
+    """Lexicon checks: concept ids are upper-case names, and no concept has only blank terms."""
+    problems = []
+    for concept_id, concept in lexicon.concepts.items():
+        if not re.fullmatch(r"[A-Z][A-Z0-9_]*", concept_id):
+            problems.append(Problem(file, f"concept {concept_id}", "id must be UPPER_CASE"))
+        for lang in ("nl", "en"):
+            if not any(term.strip() for term in getattr(concept, lang)):
+                problems.append(Problem(file, f"concept {concept_id}: {lang}", "no terms"))
+    return problems
+
+
+def _duplicates(items: list[str]) -> set[str]:
+    seen: set[str] = set()
+    return {item for item in items if item in seen or seen.add(item)}  # type: ignore[func-returns-value]
+
+
+def fill(text: str, *, school: str, foundation: str) -> str:
+    """Fill the {school} and {foundation} placeholders."""
+    return text.replace("{school}", school).replace("{foundation}", foundation)
+
+
+def clause_number(clause_id: str) -> str:
+    """The document's own numbering: A5 -> "A.5"; INTRO stays INTRO."""
+    return clause_id if clause_id == "INTRO" else f"{clause_id[0]}.{clause_id[1:]}"
+
+
+def _to_clause(raw: ClauseIn, protocol: ProtocolIn, school: str, foundation: str) -> Clause:
+    def f(text: str) -> str:
+        return fill(text, school=school, foundation=foundation)
+
+    section = protocol.sections[raw.section]
+    return Clause(
+        id=raw.id,
+        number=clause_number(raw.id),
+        section_id=raw.section,
+        section=Localized(f(section.nl), f(section.en)),
+        title=Localized(f(raw.title.nl), f(raw.title.en)),
+        text=f(raw.text.strip()),
+        text_en=f(raw.text_en.strip()),
+        answer=Localized(f(raw.answer.nl.strip()), f(raw.answer.en.strip())),
+        questions_nl=tuple(f(q) for q in raw.questions.nl if q.strip()),
+        questions_en=tuple(f(q) for q in raw.questions.en if q.strip()),
+        concepts=tuple(raw.concepts),
+        related=tuple(raw.related),
+        action=raw.action,
+        threshold=raw.threshold,
+    )
+
+
+def _to_lexicon(raw: LexiconIn) -> Lexicon:
+    concepts = tuple(
+        Concept(
+            id=cid,
+            terms_nl=tuple(t for t in c.nl if t.strip()),
+            terms_en=tuple(t for t in c.en if t.strip()),
+            domain=c.domain,
+            weight=c.weight,
+        )
+        for cid, c in raw.concepts.items()
+    )
+    stopwords = {lang: frozenset(words) for lang, words in raw.stopwords.items()}
+    return Lexicon(concepts=concepts, aliases=dict(raw.aliases), stopwords=stopwords)
+
+
+def load_knowledge(
+    directory: Path | None = None,
+    *,
+    school: str = DEFAULT_SCHOOL,
+    foundation: str = DEFAULT_FOUNDATION,
+) -> Knowledge:
+    """Load protocol.yaml and lexicon.yaml from `directory` (the bundled ones by default)."""
+    folder = directory or knowledge_dir()
+    protocol_file, lexicon_file = folder / "protocol.yaml", folder / "lexicon.yaml"
+    problems: list[Problem] = []
+    lexicon = _load_part(LexiconIn, lexicon_file, problems)
+    protocol = _load_part(ProtocolIn, protocol_file, problems)
+    if lexicon is not None:
+        problems += check_lexicon(lexicon, str(lexicon_file))
+    if protocol is not None:
+        concept_ids = lexicon.concepts if lexicon is not None else []
+        if lexicon is not None:
+            problems += check_protocol(protocol, concept_ids, str(protocol_file))
+    if problems or protocol is None or lexicon is None:
+        raise KnowledgeError(problems)
+    clauses = tuple(_to_clause(c, protocol, school, foundation) for c in protocol.clauses)
+    title = Localized(
+        fill(protocol.title.nl, school=school, foundation=foundation),
+        fill(protocol.title.en, school=school, foundation=foundation),
+    )
+    return Knowledge(title, clauses, _to_lexicon(lexicon), school, foundation)
+
+
+def _load_part(model: type[M], path: Path, problems: list[Problem]) -> M | None:
+    try:
+        return parse_model(model, read_yaml(path), str(path))
+    except KnowledgeError as exc:
+        problems.extend(exc.problems)
+        return None

@@ -1,0 +1,76 @@
+"""User-facing texts of the assistant, Dutch first, with English."""
+
+from __future__ import annotations
+
+from bot.models import Localized
+
+HELP = Localized(
+    nl=(
+        "Hoi! Ik beantwoord vragen over het social-media-protocol van {foundation} "
+        "voor {school}. Stel je vraag gewoon in je eigen woorden, bijvoorbeeld:\n"
+        "• Mag ik foto's van mijn klas op Instagram zetten?\n"
+        "• Een leerling stuurt me een vriendschapsverzoek, wat nu?\n"
+        "• Mag ik onder de les even op Facebook?\n"
+        "• Een discussie op Facebook over school loopt uit de hand, wat moet ik doen?\n"
+        "Twijfel je over een bericht? Dan kan ik het aan je directeur voorleggen."
+    ),
+    en=(
+        "Hi! I answer questions about the social-media protocol of {foundation} for {school}. "
+        "Just ask in your own words, for example:\n"
+        "• Can I post photos of my class on Instagram?\n"
+        "• A pupil sent me a friend request, what now?\n"
+        "• May I check Facebook during a lesson?\n"
+        "• A Facebook discussion about school is getting out of hand, what should I do?\n"
+        "In doubt about a post? I can put it before your director."
+    ),
+)
+
+OUT_OF_SCOPE = Localized(
+    nl=(
+        "Daar gaat het social-media-protocol niet over, dus daar kan ik je niet mee helpen. "
+        "Ik weet alles over: foto's en filmpjes delen, contact met leerlingen op sociale media, "
+        "social media tijdens de les, vertrouwelijke informatie, discussies online, "
+        "je mening als medewerker, en wat er gebeurt als het misgaat. "
+        "Voor andere vragen kun je het beste bij je directeur of HR terecht."
+    ),
+    en=(
+        "That is not something the social-media protocol covers, so I cannot help with it. "
+        "I know about: sharing photos and videos, contact with pupils on social media, social "
+        "media during lessons, confidential information, online discussions, your opinion as a "
+        "staff member, and what happens when things go wrong. For other questions, please ask "
+        "your director or HR."
+    ),
+)
+
+UNSURE = Localized(
+    nl=(
+        "Ik weet niet zeker wat je bedoelt. Kun je je vraag anders stellen, met wat meer "
+        "details? Bijvoorbeeld: wat wil je plaatsen, op welk platform, en over wie?"
+    ),
+    en=(
+        "I am not sure what you mean. Could you rephrase your question with a bit more detail? "
+        "For example: what do you want to post, on which platform, and about whom?"
+    ),
+)
+
+TRUNCATED = Localized(
+    nl="Je bericht was erg lang; ik heb alleen de eerste {limit} tekens gelezen.",
+    en="Your message was very long; I only read the first {limit} characters.",
+)
+
+ALSO_MEANT = Localized(nl="Bedoel je misschien:", en="Did you perhaps mean:")
+
+BUTTON_OTHER = Localized(nl="Ander antwoord: {number} {title}", en="Other answer: {number} {title}")
+BUTTON_DOUBT = Localized(nl="Vraag mijn directeur", en="Ask my director")
+BUTTON_ESCALATE = Localized(nl="Escaleren naar mijn directeur", en="Escalate to my director")
+
+EXPLANATION = Localized(
+    nl="Waarom dit antwoord: {number}, lijkt op “{phrasing}” (zekerheid {confidence:.2f}){runner}",
+    en="Why this answer: {number}, close to “{phrasing}” (confidence {confidence:.2f}){runner}",
+)
+RUNNER_UP = Localized(nl="; daarna {number} ({confidence:.2f})", en="; next {number} ({confidence:.2f})")
+
+UNKNOWN_CLAUSE = Localized(
+    nl="Dat artikel ken ik niet: {clause}.",
+    en="I do not know that clause: {clause}.",
+)
