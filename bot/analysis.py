@@ -15,6 +15,8 @@ from bot.models import Lang, Lexicon
 from bot.text import LANGUAGES, Vocabulary, clean, detect_language, fold, stem
 
 MAX_PHRASE = 4
+ANCHOR = "*"
+"""The pseudo-concept an anchor term tags: it marks a question as about the protocol."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class Analysis:
     tokens: tuple[str, ...]
     stems: tuple[str, ...]
     concepts: tuple[str, ...]
+    anchored: bool = False
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -44,14 +47,19 @@ class ConceptTagger:
 
     def __init__(self, lexicon: Lexicon) -> None:
         self._phrases: dict[tuple[str, ...], set[str]] = {}
+        self._surface: set[tuple[str, ...]] = set()
         for concept in lexicon.concepts:
             for term in (*concept.terms_nl, *concept.terms_en):
                 self._add_term(fold(term).split(), concept.id)
+            for term in concept.anchors:
+                self._add_term(fold(term).split(), concept.id)
+                self._add_term(fold(term).split(), ANCHOR)
 
     def _add_term(self, words: list[str], concept_id: str) -> None:
         if not words or len(words) > MAX_PHRASE:
             return
         self._phrases.setdefault(tuple(words), set()).add(concept_id)
+        self._surface.add(tuple(words))
         if len(words) == 1 and len(words[0]) <= 2:
             return  # "x", "ig", "tt": only the exact spelling counts
         for lang in LANGUAGES:
@@ -60,17 +68,26 @@ class ConceptTagger:
 
     @property
     def words(self) -> set[str]:
-        """Every surface word that occurs in a lexicon term."""
-        return {w for phrase in self._phrases for w in phrase}
+        """Surface words of the lexicon: one-word terms, and the longer words of phrases."""
+        return {w for p in self._surface for w in p if len(p) == 1 or len(w) >= 4}
 
     def tag(self, tokens: Sequence[str]) -> tuple[str, ...]:
         """Concept ids named in `tokens`, in order of first appearance, without repeats."""
         found: dict[str, None] = {}
-        for start in range(len(tokens)):
-            for size in range(min(MAX_PHRASE, len(tokens) - start), 0, -1):
-                for concept in self._lookup(tokens[start : start + size]):
-                    found.setdefault(concept)
+        start = 0
+        while start < len(tokens):
+            size, concepts = self._longest_match(tokens, start)
+            found.update(dict.fromkeys(sorted(concepts)))
+            start += size
         return tuple(found)
+
+    def _longest_match(self, tokens: Sequence[str], start: int) -> tuple[int, set[str]]:
+        """The longest phrase starting at `start` ("na werktijd" before "werktijd")."""
+        for size in range(min(MAX_PHRASE, len(tokens) - start), 0, -1):
+            concepts = self._lookup(tokens[start : start + size])
+            if concepts:
+                return size, concepts
+        return 1, set()
 
     def _lookup(self, window: Sequence[str]) -> set[str]:
         if len(window) == 1:
@@ -100,10 +117,12 @@ class Analyzer:
         self.stopwords = frozenset().union(*stop.values()) if stop else frozenset()
         nl, en = stop.get("nl", frozenset()), stop.get("en", frozenset())
         self._markers = {"nl": nl - en, "en": en - nl}
+        self.lexicon_words = Vocabulary(self.tagger.words)
         words = set(self.tagger.words) | set(self.stopwords)
         for text in corpus:
             words.update(fold(text).split())
         self.vocabulary = Vocabulary(words)
+        self.splitter = Vocabulary(words | lexicon.common_words)
         self.analyze = lru_cache(maxsize=4096)(self._analyze)
 
     @staticmethod
@@ -122,13 +141,15 @@ class Analyzer:
         detected: Lang = lang or ("en" if detect_language(tokens, self._markers) == "en" else "nl")
         content = [t for t in tokens if t not in self.stopwords and not t.isdigit()]
         stems = tuple(dict.fromkeys(stem(t, detected) for t in content))
+        concepts = self.tagger.tag(tokens)
         return Analysis(
             text=cleaned.text,
             truncated=cleaned.truncated,
             lang=detected,
             tokens=tuple(tokens),
             stems=stems,
-            concepts=self.tagger.tag(tokens),
+            concepts=tuple(c for c in concepts if c != ANCHOR),
+            anchored=ANCHOR in concepts,
         )
 
     def _normalise_tokens(self, tokens: list[str]) -> list[str]:
@@ -150,13 +171,17 @@ class Analyzer:
         return out
 
     def _repair(self, token: str) -> tuple[str, ...]:
-        """A known token as is; an unknown one split into a compound's parts or corrected."""
-        if token in self.vocabulary or len(token) < 3:
+        """A lexicon word as is; a compound split into its parts; a typo corrected.
+
+        Known words (the protocol's own, or ordinary Dutch/English) are only split when they
+        are compounds of lexicon words ("facebookpost"); unknown words are first corrected
+        against the protocol's vocabulary, then split with ordinary words as parts.
+        """
+        if token in self.lexicon_words or len(token) < 3:
             return (token,)
-        parts = self.vocabulary.split(token)
-        if parts:
-            return parts
+        if token in self.splitter:
+            return self.lexicon_words.split(token) or (token,)
         corrected = self.vocabulary.correct(token)
         if corrected:
             return (corrected,)
-        return self.vocabulary.split_partial(token) or (token,)
+        return self.splitter.split(token) or self.splitter.split_partial(token) or (token,)

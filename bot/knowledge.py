@@ -95,10 +95,12 @@ class ConceptIn(_Strict):
     weight: float = Field(default=1.0, gt=0.0, le=5.0)
     nl: list[str] = Field(min_length=1)
     en: list[str] = Field(min_length=1)
+    anchors: list[str] = Field(default_factory=list)
 
 
 class LexiconIn(_Strict):
     concepts: dict[str, ConceptIn] = Field(min_length=1)
+    domain_combinations: list[list[str]] = Field(default_factory=list)
     aliases: dict[Literal["nl", "en"], dict[str, str]] = Field(default_factory=dict)
     stopwords: dict[Literal["nl", "en"], list[str]] = Field(default_factory=dict)
 
@@ -252,6 +254,12 @@ def check_lexicon(lexicon: LexiconIn, file: str) -> list[Problem]:
         for lang in ("nl", "en"):
             if not any(term.strip() for term in getattr(concept, lang)):
                 problems.append(Problem(file, f"concept {concept_id}: {lang}", "no terms"))
+    for i, combination in enumerate(lexicon.domain_combinations, start=1):
+        problems += [
+            Problem(file, f"domain_combinations #{i}", f"unknown concept {c!r}")
+            for c in combination
+            if c not in lexicon.concepts
+        ]
     return problems
 
 
@@ -293,7 +301,19 @@ def _to_clause(raw: ClauseIn, protocol: ProtocolIn, school: str, foundation: str
     )
 
 
-def _to_lexicon(raw: LexiconIn) -> Lexicon:
+def load_common_words(folder: Path) -> frozenset[str]:
+    """Ordinary Dutch and English words (common_words_*.txt), which are never "corrected"."""
+    words: set[str] = set()
+    for path in sorted(folder.glob("common_words_*.txt")):
+        try:
+            words.update(line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+        except (OSError, UnicodeDecodeError) as exc:
+            raise KnowledgeError([Problem(str(path), "", f"cannot read the file: {exc}")]) from exc
+    words.discard("")
+    return frozenset(words)
+
+
+def _to_lexicon(raw: LexiconIn, common_words: frozenset[str]) -> Lexicon:
     concepts = tuple(
         Concept(
             id=cid,
@@ -301,11 +321,13 @@ def _to_lexicon(raw: LexiconIn) -> Lexicon:
             terms_en=tuple(t for t in c.en if t.strip()),
             domain=c.domain,
             weight=c.weight,
+            anchors=tuple(t for t in c.anchors if t.strip()),
         )
         for cid, c in raw.concepts.items()
     )
     stopwords = {lang: frozenset(words) for lang, words in raw.stopwords.items()}
-    return Lexicon(concepts=concepts, aliases=dict(raw.aliases), stopwords=stopwords)
+    combinations = tuple(frozenset(c) for c in raw.domain_combinations if c)
+    return Lexicon(concepts, dict(raw.aliases), stopwords, combinations, common_words)
 
 
 def load_knowledge(
@@ -333,7 +355,8 @@ def load_knowledge(
         fill(protocol.title.nl, school=school, foundation=foundation),
         fill(protocol.title.en, school=school, foundation=foundation),
     )
-    return Knowledge(title, clauses, _to_lexicon(lexicon), school, foundation)
+    lexicon_model = _to_lexicon(lexicon, load_common_words(folder))
+    return Knowledge(title, clauses, lexicon_model, school, foundation)
 
 
 def _load_part(model: type[M], path: Path, problems: list[Problem]) -> M | None:

@@ -36,13 +36,13 @@ IntArray = npt.NDArray[np.int64]
 class MatcherConfig:
     """Weights and thresholds, tuned on evaluation/tune.yaml only."""
 
-    nearest_weight: float = 0.5
-    concept_weight: float = 0.3
-    fuzzy_weight: float = 0.2
-    stem_feature_weight: float = 0.7
+    nearest_weight: float = 0.4
+    concept_weight: float = 0.2
+    fuzzy_weight: float = 0.3
+    stem_feature_weight: float = 1.0
     text_doc_weight: float = 0.85
-    calibration: tuple[float, float, float] = (12.0, 4.0, -6.0)
-    threshold: float = 0.5
+    calibration: tuple[float, float, float] = (13.37, 0.0, -5.35)
+    threshold: float = 0.3
     near_tie: float = 0.04
     candidates: int = 12
     alternatives: int = 3
@@ -288,10 +288,18 @@ def _near_tie(matches: Sequence[Match], cfg: MatcherConfig) -> bool:
     return len(matches) > 1 and matches[0].score - matches[1].score < cfg.near_tie
 
 
+def _about_protocol(analysis: Analysis, index: Index) -> bool:
+    """True when the question names a domain concept, an anchor, or a domain combination."""
+    if analysis.anchored or any(c in index.domain_concepts for c in analysis.concepts):
+        return True
+    named = set(analysis.concepts)
+    return any(combo <= named for combo in index.knowledge.lexicon.domain_combinations)
+
+
 def _abstention(analysis: Analysis, matches: Sequence[Match], index: Index) -> tuple[bool, str]:
     if not analysis.tokens:
         return True, "empty"
-    if not any(c in index.domain_concepts for c in analysis.concepts):
+    if not _about_protocol(analysis, index):
         return True, "no_protocol_concept"
     if not matches:
         return True, "no_match"

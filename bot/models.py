@@ -64,15 +64,23 @@ class Concept:
     terms_en: tuple[str, ...]
     domain: bool = False
     weight: float = 1.0
+    anchors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Lexicon:
-    """Concepts, chat aliases and stop words, per language."""
+    """Concepts, chat aliases and stop words, per language.
+
+    A question is about the protocol when it names a `domain` concept, one of a concept's
+    `anchors` (terms that settle it on their own), or all concepts of a `domain_combinations`
+    entry (e.g. PHOTO with CONSENT).
+    """
 
     concepts: tuple[Concept, ...]
     aliases: dict[str, dict[str, str]]
     stopwords: dict[str, frozenset[str]]
+    domain_combinations: tuple[frozenset[str], ...] = ()
+    common_words: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

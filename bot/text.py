@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import snowballstemmer
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 MAX_CHARS = 2000
 """The longest message that is read; the rest is ignored and the reply says so."""
@@ -135,8 +136,13 @@ class Vocabulary:
         """The closest known word to a misspelt token, or None when nothing is close."""
         if len(token) < self.min_typo_length or token.isdigit():
             return None
-        cutoff = 86.0 if len(token) <= 5 else 80.0
-        candidates = [w for n in (len(token) - 1, len(token), len(token) + 1)
-                      for w in self._by_length.get(n, ())]
-        found = process.extractOne(token, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
+        max_edits = 1 if len(token) <= 7 else 2
+        candidates = [
+            w
+            for n in range(len(token) - max_edits, len(token) + max_edits + 1)
+            for w in self._by_length.get(n, ())
+        ]
+        found = process.extractOne(
+            token, candidates, scorer=Levenshtein.distance, score_cutoff=max_edits
+        )
         return None if found is None else str(found[0])
