@@ -15,8 +15,6 @@ from bot.models import Lang, Lexicon
 from bot.text import LANGUAGES, Vocabulary, clean, detect_language, fold, stem
 
 MAX_PHRASE = 4
-ANCHOR = "*"
-"""The pseudo-concept an anchor term tags: it marks a question as about the protocol."""
 
 
 @dataclass(frozen=True)
@@ -48,23 +46,37 @@ class ConceptTagger:
     def __init__(self, lexicon: Lexicon) -> None:
         self._phrases: dict[tuple[str, ...], set[str]] = {}
         self._surface: set[tuple[str, ...]] = set()
+        self._anchors: set[tuple[str, ...]] = set()
         for concept in lexicon.concepts:
             for term in (*concept.terms_nl, *concept.terms_en):
                 self._add_term(fold(term).split(), concept.id)
             for term in concept.anchors:
                 self._add_term(fold(term).split(), concept.id)
-                self._add_term(fold(term).split(), ANCHOR)
+                self._anchors.update(self._keys(fold(term).split()))
+
+    @staticmethod
+    def _keys(words: list[str]) -> set[tuple[str, ...]]:
+        """A term's lookup keys: its surface form and its nl and en stems."""
+        if not words or len(words) > MAX_PHRASE:
+            return set()
+        if len(words) == 1 and len(words[0]) <= 2:
+            return {tuple(words)}  # "x", "ig", "tt": only the exact spelling counts
+        return {tuple(words)} | {tuple(stem(w, lang) for w in words) for lang in LANGUAGES}
 
     def _add_term(self, words: list[str], concept_id: str) -> None:
         if not words or len(words) > MAX_PHRASE:
             return
-        self._phrases.setdefault(tuple(words), set()).add(concept_id)
         self._surface.add(tuple(words))
-        if len(words) == 1 and len(words[0]) <= 2:
-            return  # "x", "ig", "tt": only the exact spelling counts
-        for lang in LANGUAGES:
-            stemmed = tuple(stem(w, lang) for w in words)
-            self._phrases.setdefault(stemmed, set()).add(concept_id)
+        for key in self._keys(words):
+            self._phrases.setdefault(key, set()).add(concept_id)
+
+    def anchored(self, tokens: Sequence[str]) -> bool:
+        """True when any anchor term occurs in `tokens`, wherever it overlaps other terms."""
+        for start in range(len(tokens)):
+            for size in range(1, min(MAX_PHRASE, len(tokens) - start) + 1):
+                if self._keys(list(tokens[start : start + size])) & self._anchors:
+                    return True
+        return False
 
     @property
     def words(self) -> set[str]:
@@ -113,7 +125,9 @@ class Analyzer:
         self.lexicon = lexicon
         self.tagger = ConceptTagger(lexicon)
         self._aliases = self._alias_table(lexicon)
-        stop = {lang: frozenset(fold(w) for w in words) for lang, words in lexicon.stopwords.items()}
+        stop = {
+            lang: frozenset(fold(w) for w in words) for lang, words in lexicon.stopwords.items()
+        }
         self.stopwords = frozenset().union(*stop.values()) if stop else frozenset()
         nl, en = stop.get("nl", frozenset()), stop.get("en", frozenset())
         self._markers = {"nl": nl - en, "en": en - nl}
@@ -148,8 +162,8 @@ class Analyzer:
             lang=detected,
             tokens=tuple(tokens),
             stems=stems,
-            concepts=tuple(c for c in concepts if c != ANCHOR),
-            anchored=ANCHOR in concepts,
+            concepts=concepts,
+            anchored=self.tagger.anchored(tokens),
         )
 
     def _normalise_tokens(self, tokens: list[str]) -> list[str]:

@@ -18,12 +18,39 @@ from bot.models import (
 from bot.text import MAX_CHARS, fold
 
 GREETINGS = frozenset(
-    "hoi hallo hey hee hi hello hiya goedemorgen goedemiddag goedenavond morgen dag yo help "
-    "hulp helpen start begin menu".split()
+    [
+        "hoi",
+        "hallo",
+        "hey",
+        "hee",
+        "hi",
+        "hello",
+        "hiya",
+        "goedemorgen",
+        "goedemiddag",
+        "goedenavond",
+        "morgen",
+        "dag",
+        "yo",
+        "help",
+        "hulp",
+        "start",
+        "menu",
+    ]
 )
 HELP_PHRASES = frozenset(
-    {"wat kun je", "wat kan je", "wat kun jij", "wat doe je", "what can you do", "how does this work",
-     "hoe werkt dit", "wie ben jij", "wie ben je", "who are you"}
+    {
+        "wat kun je",
+        "wat kan je",
+        "wat kun jij",
+        "wat doe je",
+        "what can you do",
+        "how does this work",
+        "hoe werkt dit",
+        "wie ben jij",
+        "wie ben je",
+        "who are you",
+    }
 )
 
 
@@ -45,7 +72,9 @@ class Assistant:
 
     def reply_for(self, result: MatchResult) -> Reply:
         """Turn a match result into a reply: an answer, a did-you-mean, or an honest no."""
-        notes = (msg.TRUNCATED.get(result.lang).format(limit=MAX_CHARS),) if result.truncated else ()
+        notes = (
+            (msg.TRUNCATED.get(result.lang).format(limit=MAX_CHARS),) if result.truncated else ()
+        )
         best = result.best
         if result.abstained or best is None:
             return self._abstain(result, notes)
@@ -53,9 +82,8 @@ class Assistant:
         alternatives = self._alternatives(result) if result.ambiguous else ()
         reply = self.answer(clause, result.lang, alternatives=alternatives)
         explanation = self._explain(result)
-        kind = "did_you_mean" if alternatives else "answer"
         return Reply(
-            kind=kind,
+            kind="did_you_mean" if alternatives else "answer",
             lang=reply.lang,
             text=reply.text,
             quote=reply.quote,
@@ -66,9 +94,7 @@ class Assistant:
             action=clause.action,
         )
 
-    def answer(
-        self, clause: Clause, lang: Lang, *, alternatives: tuple[Clause, ...] = ()
-    ) -> Reply:
+    def answer(self, clause: Clause, lang: Lang, *, alternatives: tuple[Clause, ...] = ()) -> Reply:
         """The answer for one clause: short text, the quoted clause, and its buttons."""
         text = clause.answer.get(lang)
         if alternatives:
@@ -81,7 +107,9 @@ class Assistant:
             title=clause.title.get(lang),
             text=clause.text_in(lang),
         )
-        buttons = tuple(_other_button(c, lang) for c in alternatives) + _action_buttons(clause, lang)
+        buttons = tuple(_other_button(c, lang) for c in alternatives) + _action_buttons(
+            clause, lang
+        )
         return Reply(
             kind="answer",
             lang=lang,
@@ -102,10 +130,7 @@ class Assistant:
 
     def _alternatives(self, result: MatchResult) -> tuple[Clause, ...]:
         best = result.matches[0]
-        close = [
-            m for m in result.matches[1:]
-            if best.score - m.score < self.index.config.near_tie
-        ]
+        close = [m for m in result.matches[1:] if best.score - m.score < self.index.config.near_tie]
         return tuple(self.knowledge.clause(m.clause_id) for m in close)
 
     def _explain(self, result: MatchResult) -> str:
@@ -141,7 +166,7 @@ class Assistant:
 def _is_greeting_or_help(question: str) -> bool:
     folded = fold(question)
     words = folded.split()
-    if not words or folded.startswith("help") or folded in HELP_PHRASES:
+    if not words or folded in HELP_PHRASES or (words[0] in {"help", "hulp"} and len(words) <= 2):
         return True
     return len(words) <= 3 and all(w in GREETINGS for w in words)
 

@@ -70,7 +70,9 @@ def _load(settings: Settings) -> Knowledge:
 
 def _config(settings: Settings) -> MatcherConfig:
     config = MatcherConfig()
-    return replace(config, threshold=settings.threshold) if settings.threshold is not None else config
+    return (
+        replace(config, threshold=settings.threshold) if settings.threshold is not None else config
+    )
 
 
 def cmd_knowledge_check(directory: Path | None) -> int:
@@ -91,7 +93,9 @@ def cmd_chat(assistant: Assistant) -> int:
     """Run the terminal conversation on stdin/stdout."""
     from adapters.console.chat import ConsoleChat
 
-    return ConsoleChat(assistant).run(sys.stdin, sys.stdout, prompt="> " if sys.stdin.isatty() else "")
+    return ConsoleChat(assistant).run(
+        sys.stdin, sys.stdout, prompt="> " if sys.stdin.isatty() else ""
+    )
 
 
 def cmd_ask(args: argparse.Namespace, assistant: Assistant) -> int:

@@ -36,8 +36,10 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.where}: {self.message}" if self.where else (
-            f"{self.file}: {self.message}"
+        return (
+            f"{self.file}: {self.where}: {self.message}"
+            if self.where
+            else (f"{self.file}: {self.message}")
         )
 
 
@@ -101,6 +103,7 @@ class ConceptIn(_Strict):
 class LexiconIn(_Strict):
     concepts: dict[str, ConceptIn] = Field(min_length=1)
     domain_combinations: list[list[str]] = Field(default_factory=list)
+    contrasts: list[tuple[str, str]] = Field(default_factory=list)
     aliases: dict[Literal["nl", "en"], dict[str, str]] = Field(default_factory=dict)
     stopwords: dict[Literal["nl", "en"], list[str]] = Field(default_factory=dict)
 
@@ -112,7 +115,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node)
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r}", key_node.start_mark
@@ -123,7 +126,7 @@ def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) 
 
 _UniqueKeyLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_unique_mapping,  # type: ignore[arg-type]
+    _construct_unique_mapping,
 )
 
 
@@ -139,7 +142,7 @@ def read_yaml(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise KnowledgeError([Problem(str(path), "", f"cannot read the file: {exc}")]) from exc
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -260,12 +263,21 @@ def check_lexicon(lexicon: LexiconIn, file: str) -> list[Problem]:
             for c in combination
             if c not in lexicon.concepts
         ]
+    for i, pair in enumerate(lexicon.contrasts, start=1):
+        problems += [
+            Problem(file, f"contrasts #{i}", f"unknown concept {c!r}")
+            for c in pair
+            if c not in lexicon.concepts
+        ]
     return problems
 
 
 def _duplicates(items: list[str]) -> set[str]:
     seen: set[str] = set()
-    return {item for item in items if item in seen or seen.add(item)}  # type: ignore[func-returns-value]
+    repeated: set[str] = set()
+    for item in items:
+        (repeated if item in seen else seen).add(item)
+    return repeated
 
 
 def fill(text: str, *, school: str, foundation: str) -> str:
@@ -325,9 +337,13 @@ def _to_lexicon(raw: LexiconIn, common_words: frozenset[str]) -> Lexicon:
         )
         for cid, c in raw.concepts.items()
     )
-    stopwords = {lang: frozenset(words) for lang, words in raw.stopwords.items()}
+    stopwords: dict[str, frozenset[str]] = {
+        str(lang): frozenset(words) for lang, words in raw.stopwords.items()
+    }
+    aliases: dict[str, dict[str, str]] = {str(lang): m for lang, m in raw.aliases.items()}
     combinations = tuple(frozenset(c) for c in raw.domain_combinations if c)
-    return Lexicon(concepts, dict(raw.aliases), stopwords, combinations, common_words)
+    contrasts = tuple((a, b) for a, b in raw.contrasts)
+    return Lexicon(concepts, aliases, stopwords, combinations, common_words, contrasts)
 
 
 def load_knowledge(

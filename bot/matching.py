@@ -37,11 +37,12 @@ class MatcherConfig:
     """Weights and thresholds, tuned on evaluation/tune.yaml only."""
 
     nearest_weight: float = 0.4
-    concept_weight: float = 0.2
-    fuzzy_weight: float = 0.3
+    concept_weight: float = 0.3
+    fuzzy_weight: float = 0.2
+    contrast_weight: float = 0.15
     stem_feature_weight: float = 1.0
     text_doc_weight: float = 0.85
-    calibration: tuple[float, float, float] = (13.37, 0.0, -5.35)
+    calibration: tuple[float, float, float] = (13.14, 0.0, -4.34)
     threshold: float = 0.3
     near_tie: float = 0.04
     candidates: int = 12
@@ -154,7 +155,8 @@ def _vector(
     cfg: MatcherConfig,
 ) -> dict[str, float]:
     raw = {
-        f: idf.get(f, 0.0) * _feature_weight(f, concept_weight, cfg) for f in dict.fromkeys(features)
+        f: idf.get(f, 0.0) * _feature_weight(f, concept_weight, cfg)
+        for f in dict.fromkeys(features)
     }
     norm = math.sqrt(sum(v * v for v in raw.values())) or 1.0
     return {f: v / norm for f, v in raw.items() if v > 0.0}
@@ -238,7 +240,8 @@ def _doc_similarities(analysis: Analysis, index: Index) -> FloatArray | None:
         return None
     ids = np.concatenate([p[0] for p, _ in hits])
     values = np.concatenate([p[1] * w for p, w in hits])
-    return np.bincount(ids, weights=values, minlength=len(index.docs))
+    scores = np.bincount(ids, weights=values, minlength=len(index.docs))
+    return scores.astype(np.float64, copy=False)
 
 
 def _candidate_clauses(doc_scores: FloatArray, index: Index) -> list[int]:
@@ -249,9 +252,7 @@ def _candidate_clauses(doc_scores: FloatArray, index: Index) -> list[int]:
     return [int(c) for c in top if best[c] > 0.0]
 
 
-def _score_clause(
-    clause: int, analysis: Analysis, doc_scores: FloatArray, index: Index
-) -> Scored:
+def _score_clause(clause: int, analysis: Analysis, doc_scores: FloatArray, index: Index) -> Scored:
     cfg = index.config
     doc_ids = index.clause_docs[clause]
     best_doc = max(doc_ids, key=lambda d: doc_scores[d])
@@ -260,8 +261,24 @@ def _score_clause(
     folded = fold(analysis.text)
     fuzzy_doc = max(doc_ids, key=lambda d: fuzz.token_set_ratio(folded, index.docs[d].folded))
     fuzzy = fuzz.token_set_ratio(folded, index.docs[fuzzy_doc].folded) / 100.0
-    score = cfg.nearest_weight * nearest + cfg.concept_weight * concepts + cfg.fuzzy_weight * fuzzy
+    contrast = _contrast_penalty(analysis.concepts, index.profiles[clause], index)
+    score = (
+        cfg.nearest_weight * nearest
+        + cfg.concept_weight * concepts
+        + cfg.fuzzy_weight * fuzzy
+        - cfg.contrast_weight * contrast
+    )
     return Scored(clause, score, nearest, concepts, fuzzy, best_doc)
+
+
+def _contrast_penalty(concepts: Sequence[str], profile: dict[str, float], index: Index) -> float:
+    """How strongly the clause rests on concepts the question's own concepts exclude."""
+    named = set(concepts)
+    return sum(
+        profile.get(other, 0.0)
+        for one, other in index.knowledge.lexicon.contrasts
+        if one in named and other not in named
+    )
 
 
 def _concept_score(concepts: Sequence[str], profile: dict[str, float], index: Index) -> float:

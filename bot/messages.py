@@ -68,7 +68,9 @@ EXPLANATION = Localized(
     nl="Waarom dit antwoord: {number}, lijkt op “{phrasing}” (zekerheid {confidence:.2f}){runner}",
     en="Why this answer: {number}, close to “{phrasing}” (confidence {confidence:.2f}){runner}",
 )
-RUNNER_UP = Localized(nl="; daarna {number} ({confidence:.2f})", en="; next {number} ({confidence:.2f})")
+RUNNER_UP = Localized(
+    nl="; daarna {number} ({confidence:.2f})", en="; next {number} ({confidence:.2f})"
+)
 
 UNKNOWN_CLAUSE = Localized(
     nl="Dat artikel ken ik niet: {clause}.",

@@ -81,6 +81,7 @@ class Lexicon:
     stopwords: dict[str, frozenset[str]]
     domain_combinations: tuple[frozenset[str], ...] = ()
     common_words: frozenset[str] = frozenset()
+    contrasts: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

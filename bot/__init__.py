@@ -1,0 +1,1 @@
+"""The platform-free core of the social-media protocol assistant."""

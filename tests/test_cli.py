@@ -1,0 +1,146 @@
+"""The `policybot` console script end to end, in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(
+    *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=environment,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_ask_prints_the_answer_and_the_clause() -> None:
+    result = run("ask", "mag ik fotos van de kindren op fb zetten")
+    assert result.returncode == 0, result.stderr
+    assert "A.5" in result.stdout and "Nee" in result.stdout
+
+
+def test_ask_json_fields() -> None:
+    result = run("ask", "--json", "Can I post pictures of my class on Instagram?")
+    data = json.loads(result.stdout)
+    assert set(data) == {"question", "clause", "score", "answer", "alternatives", "action", "lang"}
+    assert (data["clause"], data["lang"], data["action"]) == ("A5", "en", None)
+    assert 0.0 < data["score"] <= 1.0
+    assert all(set(a) == {"clause", "score"} for a in data["alternatives"])
+
+
+def test_ask_json_abstains_with_null_clause() -> None:
+    data = json.loads(run("ask", "--json", "Hoeveel vakantiedagen heb ik?").stdout)
+    assert (data["clause"], data["answer"], data["action"]) == (None, None, None)
+
+
+def test_ask_json_lang_option_and_action() -> None:
+    data = json.loads(
+        run("ask", "--json", "--lang", "en", "ik twijfel of ik dit mag posten").stdout
+    )
+    assert (data["clause"], data["action"], data["lang"]) == ("B3", "doubt_check", "en")
+    assert data["answer"].startswith(("In doubt", "If you", "When in doubt", "Not sure"))
+
+
+def test_batch_from_stdin_keeps_order_one_line_each() -> None:
+    questions = (
+        "mag ik op insta tijdens de les\n\nhoeveel vakantiedagen heb ik\n"
+        "kan ik ontslagen worden om een facebookpost\n"
+    )
+    result = run("ask", "--json", "--batch", "-", stdin=questions)
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [d["clause"] for d in lines] == ["A2", None, None, "S3"]
+    assert lines[0]["question"] == "mag ik op insta tijdens de les"
+
+
+def test_batch_from_file(tmp_path: Path) -> None:
+    source = tmp_path / "q.txt"
+    source.write_text("vriendschapsverzoek van leeling\r\n", encoding="utf-8")
+    data = json.loads(run("ask", "--json", "--batch", str(source)).stdout)
+    assert data["clause"] == "A6"
+
+
+def test_batch_and_question_together_is_a_usage_error() -> None:
+    result = run("ask", "--batch", "-", "vraag")
+    assert result.returncode == 2
+    assert "not both" in result.stderr
+
+
+def test_eval_prints_figures_and_misses(tmp_path: Path) -> None:
+    questions = tmp_path / "set.yaml"
+    questions.write_text(
+        '- {q: "mag ik fotos van de klas op fb zetten", expect: [A5]}\n'
+        '- {q: "hoeveel vakantiedagen heb ik", expect: []}\n'
+        '- {q: "mag ik fotos van de klas op fb zetten", expect: [A6]}\n',
+        encoding="utf-8",
+    )
+    result = run("eval", str(questions))
+    assert result.returncode == 0, result.stderr
+    assert "in scope: 2  top-1: 0.500" in result.stdout
+    assert "out of scope: 1  abstained: 1.000" in result.stdout
+    assert "expected A6" in result.stdout
+
+
+def test_eval_with_a_bad_file_names_the_problem(tmp_path: Path) -> None:
+    questions = tmp_path / "bad.yaml"
+    questions.write_text('- {q: "vraag"}\n', encoding="utf-8")
+    result = run("eval", str(questions))
+    assert result.returncode == 1
+    assert "bad.yaml: items.0.expect: Field required" in result.stderr
+
+
+def test_chat_with_piped_input() -> None:
+    result = run(
+        "chat", stdin="mag ik foto's van mijn klas op Instagram zetten?\nhoeveel vakantiedagen\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "A.5" in result.stdout
+    assert "niet" in result.stdout and "Tot ziens" in result.stdout
+
+
+def test_chat_ends_on_exit() -> None:
+    result = run("chat", stdin="exit\nmag ik foto's op fb\n")
+    assert "A.5" not in result.stdout
+
+
+def test_knowledge_check_ok() -> None:
+    result = run("knowledge", "check")
+    assert result.returncode == 0
+    assert result.stdout.startswith("ok: 25 clauses")
+
+
+def test_knowledge_check_reports_problems(tmp_path: Path) -> None:
+    (tmp_path / "protocol.yaml").write_text("clauses: [\n", encoding="utf-8")
+    (tmp_path / "lexicon.yaml").write_text("concepts: {}\n", encoding="utf-8")
+    result = run("knowledge", "check", "--dir", str(tmp_path))
+    assert result.returncode == 1
+    assert "protocol.yaml: line" in result.stderr
+    assert "lexicon.yaml: concepts" in result.stderr
+
+
+def test_invalid_setting_is_reported_by_name() -> None:
+    result = run("ask", "foto", env={"POLICYBOT_THRESHOLD": "veel"})
+    assert result.returncode == 1
+    assert "POLICYBOT_THRESHOLD" in result.stderr
+
+
+def test_school_setting_fills_the_placeholder() -> None:
+    result = run(
+        "ask",
+        "moet ik vermelden dat ik bij school werk als ik in het weekend discussieer op fb",
+        env={"POLICYBOT_SCHOOL": "De Regenboog"},
+    )
+    assert "De Regenboog" in result.stdout
