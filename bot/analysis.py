@@ -15,6 +15,7 @@ from bot.models import Lang, Lexicon
 from bot.text import LANGUAGES, Vocabulary, clean, detect_language, fold, stem
 
 MAX_PHRASE = 4
+Views = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,6 @@ class Analysis:
         return tuple(f"C:{c}" for c in self.concepts) + tuple(f"S:{s}" for s in self.stems)
 
 
-def _token_keys(token: str) -> tuple[str, ...]:
-    """The forms a token is looked up by: itself and its Dutch and English stems."""
-    return tuple(dict.fromkeys((token, stem(token, "nl"), stem(token, "en"))))
-
-
 class ConceptTagger:
     """Finds lexicon concepts in a token sequence, on surface forms and stems."""
 
@@ -47,6 +43,7 @@ class ConceptTagger:
         self._phrases: dict[tuple[str, ...], set[str]] = {}
         self._surface: set[tuple[str, ...]] = set()
         self._anchors: set[tuple[str, ...]] = set()
+        self._phrase_starts: set[str] = set()  # first words of multi-word keys: a fast skip
         for concept in lexicon.concepts:
             for term in (*concept.terms_nl, *concept.terms_en):
                 self._add_term(fold(term).split(), concept.id)
@@ -69,52 +66,61 @@ class ConceptTagger:
         self._surface.add(tuple(words))
         for key in self._keys(words):
             self._phrases.setdefault(key, set()).add(concept_id)
+            if len(key) > 1:
+                self._phrase_starts.add(key[0])
 
-    def anchored(self, tokens: Sequence[str]) -> bool:
-        """True when any anchor term occurs in `tokens`, wherever it overlaps other terms."""
-        for start in range(len(tokens)):
-            for size in range(1, min(MAX_PHRASE, len(tokens) - start) + 1):
-                if self._keys(list(tokens[start : start + size])) & self._anchors:
-                    return True
-        return False
+    @staticmethod
+    def views(tokens: Sequence[str]) -> Views:
+        """The token sequence as surface forms, Dutch stems and English stems."""
+        return (
+            tuple(tokens),
+            tuple(stem(t, "nl") for t in tokens),
+            tuple(stem(t, "en") for t in tokens),
+        )
+
+    def anchored(self, views: Views) -> bool:
+        """True when any anchor term occurs, wherever it overlaps other terms."""
+        length = len(views[0])
+        return any(
+            view[start : start + size] in self._anchors
+            for start in range(length)
+            for size in range(1, min(MAX_PHRASE, length - start) + 1)
+            for view in views
+        )
 
     @property
     def words(self) -> set[str]:
         """Surface words of the lexicon: one-word terms, and the longer words of phrases."""
         return {w for p in self._surface for w in p if len(p) == 1 or len(w) >= 4}
 
-    def tag(self, tokens: Sequence[str]) -> tuple[str, ...]:
-        """Concept ids named in `tokens`, in order of first appearance, without repeats."""
+    def tag(self, views: Views) -> tuple[str, ...]:
+        """Concept ids named in the tokens, in order of first appearance, without repeats."""
         found: dict[str, None] = {}
         start = 0
-        while start < len(tokens):
-            size, concepts = self._longest_match(tokens, start)
+        while start < len(views[0]):
+            size, concepts = self._longest_match(views, start)
             found.update(dict.fromkeys(sorted(concepts)))
             start += size
         return tuple(found)
 
-    def _longest_match(self, tokens: Sequence[str], start: int) -> tuple[int, set[str]]:
+    def _longest_match(self, views: Views, start: int) -> tuple[int, set[str]]:
         """The longest phrase starting at `start` ("na werktijd" before "werktijd")."""
-        for size in range(min(MAX_PHRASE, len(tokens) - start), 0, -1):
-            concepts = self._lookup(tokens[start : start + size])
+        longest = min(MAX_PHRASE, len(views[0]) - start)
+        if not any(view[start] in self._phrase_starts for view in views):
+            longest = 1
+        for size in range(longest, 0, -1):
+            concepts = self._lookup(views, start, size)
             if concepts:
                 return size, concepts
         return 1, set()
 
-    def _lookup(self, window: Sequence[str]) -> set[str]:
-        if len(window) == 1:
-            return self._lookup_single(window[0])
-        hits = self._phrases.get(tuple(window), set())
-        for lang in LANGUAGES:
-            hits = hits | self._phrases.get(tuple(stem(w, lang) for w in window), set())
-        return hits
-
-    def _lookup_single(self, token: str) -> set[str]:
-        if len(token) <= 2:
-            return self._phrases.get((token,), set())
+    def _lookup(self, views: Views, start: int, size: int) -> set[str]:
+        surface = views[0][start : start + size]
+        if size == 1 and len(surface[0]) <= 2:
+            return self._phrases.get(surface, set())  # "x", "ig": only the exact spelling
         hits: set[str] = set()
-        for key in _token_keys(token):
-            hits |= self._phrases.get((key,), set())
+        for view in views:
+            hits |= self._phrases.get(view[start : start + size], set())
         return hits
 
 
@@ -149,13 +155,15 @@ class Analyzer:
                     table.setdefault(key, tuple(fold(target).split()))
         return table
 
-    def _analyze(self, raw: str, lang: Lang | None = None) -> Analysis:
+    def _analyze(self, raw: str, lang: Lang | None = None, *, anchors: bool = True) -> Analysis:
+        """Analyse one message; `anchors=False` skips the anchor scan (for indexed phrasings)."""
         cleaned = clean(raw)
         tokens = self._normalise_tokens(fold(cleaned.text).split())
         detected: Lang = lang or ("en" if detect_language(tokens, self._markers) == "en" else "nl")
         content = [t for t in tokens if t not in self.stopwords and not t.isdigit()]
         stems = tuple(dict.fromkeys(stem(t, detected) for t in content))
-        concepts = self.tagger.tag(tokens)
+        views = self.tagger.views(tokens)
+        concepts = self.tagger.tag(views)
         return Analysis(
             text=cleaned.text,
             truncated=cleaned.truncated,
@@ -163,7 +171,7 @@ class Analyzer:
             tokens=tuple(tokens),
             stems=stems,
             concepts=concepts,
-            anchored=self.tagger.anchored(tokens),
+            anchored=anchors and self.tagger.anchored(views),
         )
 
     def _normalise_tokens(self, tokens: list[str]) -> list[str]:

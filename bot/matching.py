@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.analysis import Analysis, Analyzer
 from bot.models import Clause, Knowledge, Lang, Match, MatchResult
@@ -46,6 +46,7 @@ class MatcherConfig:
     threshold: float = 0.3
     near_tie: float = 0.04
     candidates: int = 12
+    fuzzy_docs: int = 6
     alternatives: int = 3
 
 
@@ -74,6 +75,7 @@ class Index:
     concept_weight: dict[str, float]
     domain_concepts: frozenset[str]
     clause_docs: list[list[int]] = field(default_factory=list)
+    clause_starts: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def clauses(self) -> tuple[Clause, ...]:
@@ -103,6 +105,8 @@ def build_index(knowledge: Knowledge, config: MatcherConfig | None = None) -> In
     index.clause_docs = [[] for _ in knowledge.clauses]
     for i, doc in enumerate(docs):
         index.clause_docs[doc.clause].append(i)
+    # Docs are stored clause by clause, so per-clause maxima are one reduceat.
+    index.clause_starts = np.array([ids[0] for ids in index.clause_docs], dtype=np.int64)
     return index
 
 
@@ -126,7 +130,7 @@ def _analyse_docs(
             (f"{clause.title.en}. {clause.text_en}", "en", cfg.text_doc_weight),
         ]
         for text, lang, weight in sources:
-            analyses.append(analyzer.analyze(text, lang))
+            analyses.append(analyzer.analyze(text, lang, anchors=False))
             docs.append(Doc(i, text, fold(text), weight))
     return docs, analyses
 
@@ -229,7 +233,8 @@ def rank(analysis: Analysis, index: Index) -> list[Scored]:
     if doc_scores is None:
         return []
     candidates = _candidate_clauses(doc_scores, index)
-    scored = [_score_clause(c, analysis, doc_scores, index) for c in candidates]
+    fuzzy = _fuzzy_similarities(analysis, candidates, doc_scores, index)
+    scored = [_score_clause(c, analysis, doc_scores, fuzzy, index) for c in candidates]
     return sorted(scored, key=lambda s: s.score, reverse=True)
 
 
@@ -245,22 +250,40 @@ def _doc_similarities(analysis: Analysis, index: Index) -> FloatArray | None:
 
 
 def _candidate_clauses(doc_scores: FloatArray, index: Index) -> list[int]:
-    best = np.zeros(len(index.clauses))
-    np.maximum.at(best, index.doc_clause, doc_scores)
+    best = np.maximum.reduceat(doc_scores, index.clause_starts)
     count = min(index.config.candidates, len(best))
     top = np.argpartition(-best, count - 1)[:count]
     return [int(c) for c in top if best[c] > 0.0]
 
 
-def _score_clause(clause: int, analysis: Analysis, doc_scores: FloatArray, index: Index) -> Scored:
+def _best_docs(doc_ids: list[int], doc_scores: FloatArray, count: int) -> list[int]:
+    return sorted(doc_ids, key=lambda d: doc_scores[d], reverse=True)[:count]
+
+
+def _fuzzy_similarities(
+    analysis: Analysis, candidates: Sequence[int], doc_scores: FloatArray, index: Index
+) -> dict[int, float]:
+    """rapidfuzz token-set similarity of the question to the candidates' closest phrasings."""
+    per_clause = index.config.fuzzy_docs
+    doc_ids = [d for c in candidates for d in _best_docs(index.clause_docs[c], doc_scores, per_clause)]
+    choices = [index.docs[d].folded for d in doc_ids]
+    scores = process.cdist([fold(analysis.text)], choices, scorer=fuzz.token_set_ratio)[0]
+    return {d: float(s) / 100.0 for d, s in zip(doc_ids, scores, strict=True)}
+
+
+def _score_clause(
+    clause: int,
+    analysis: Analysis,
+    doc_scores: FloatArray,
+    fuzzy_by_doc: dict[int, float],
+    index: Index,
+) -> Scored:
     cfg = index.config
     doc_ids = index.clause_docs[clause]
     best_doc = max(doc_ids, key=lambda d: doc_scores[d])
     nearest = float(doc_scores[best_doc])
     concepts = _concept_score(analysis.concepts, index.profiles[clause], index)
-    folded = fold(analysis.text)
-    fuzzy_doc = max(doc_ids, key=lambda d: fuzz.token_set_ratio(folded, index.docs[d].folded))
-    fuzzy = fuzz.token_set_ratio(folded, index.docs[fuzzy_doc].folded) / 100.0
+    fuzzy = max(fuzzy_by_doc.get(d, 0.0) for d in doc_ids)
     contrast = _contrast_penalty(analysis.concepts, index.profiles[clause], index)
     score = (
         cfg.nearest_weight * nearest

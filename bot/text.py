@@ -47,7 +47,10 @@ def clean(raw: str, *, limit: int = MAX_CHARS) -> CleanText:
 
 def fold(text: str) -> str:
     """Lower-case, drop accents and apostrophes, and turn punctuation into spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    lowered = text.casefold()
+    if lowered.isascii():
+        return _NON_WORD.sub(" ", _APOSTROPHES.sub("", lowered)).strip()
+    decomposed = unicodedata.normalize("NFKD", lowered)
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _NON_WORD.sub(" ", _APOSTROPHES.sub("", bare)).strip()
 
@@ -78,12 +81,18 @@ class Vocabulary:
     def __init__(self, words: Iterable[str], *, min_typo_length: int = 4) -> None:
         self.words = frozenset(w for w in words if w)
         self.min_typo_length = min_typo_length
-        self._by_length: dict[int, list[str]] = {}
-        for word in self.words:
-            self._by_length.setdefault(len(word), []).append(word)
+        self._by_length: dict[int, list[str]] | None = None
         self.split = lru_cache(maxsize=65536)(self._split)
         self.split_partial = lru_cache(maxsize=65536)(self._split_partial)
         self.correct = lru_cache(maxsize=65536)(self._correct)
+
+    def _words_of_length(self, length: int) -> list[str]:
+        """Words with exactly `length` letters (the index is built on first use)."""
+        if self._by_length is None:
+            self._by_length = {}
+            for word in self.words:
+                self._by_length.setdefault(len(word), []).append(word)
+        return self._by_length.get(length, [])
 
     def __contains__(self, word: object) -> bool:
         return word in self.words
@@ -140,7 +149,7 @@ class Vocabulary:
         candidates = [
             w
             for n in range(len(token) - max_edits, len(token) + max_edits + 1)
-            for w in self._by_length.get(n, ())
+            for w in self._words_of_length(n)
         ]
         found = process.extractOne(
             token, candidates, scorer=Levenshtein.distance, score_cutoff=max_edits
