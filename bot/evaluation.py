@@ -109,5 +109,6 @@ def format_report(report: EvalReport, *, name: str = "") -> str:
         for miss in report.misses:
             expected = ",".join(miss.expected) or "abstain"
             got = miss.got or f"abstain ({miss.reason})"
-            lines.append(f"  expected {expected:<8} got {got:<8} {miss.confidence:.2f}  {miss.question}")
+            confidence = f"{miss.confidence:.2f}"
+            lines.append(f"  expected {expected:<8} got {got:<8} {confidence}  {miss.question}")
     return "\n".join(line for line in lines if line)

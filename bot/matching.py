@@ -264,8 +264,8 @@ def _fuzzy_similarities(
     analysis: Analysis, candidates: Sequence[int], doc_scores: FloatArray, index: Index
 ) -> dict[int, float]:
     """rapidfuzz token-set similarity of the question to the candidates' closest phrasings."""
-    per_clause = index.config.fuzzy_docs
-    doc_ids = [d for c in candidates for d in _best_docs(index.clause_docs[c], doc_scores, per_clause)]
+    count = index.config.fuzzy_docs
+    doc_ids = [d for c in candidates for d in _best_docs(index.clause_docs[c], doc_scores, count)]
     choices = [index.docs[d].folded for d in doc_ids]
     scores = process.cdist([fold(analysis.text)], choices, scorer=fuzz.token_set_ratio)[0]
     return {d: float(s) / 100.0 for d, s in zip(doc_ids, scores, strict=True)}
