@@ -15,6 +15,7 @@ from bot.models import Lang, Lexicon
 from bot.text import LANGUAGES, Vocabulary, clean, detect_language, fold, stem
 
 MAX_PHRASE = 4
+MIN_STEM = 5
 Views = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 
 
@@ -29,11 +30,17 @@ class Analysis:
     stems: tuple[str, ...]
     concepts: tuple[str, ...]
     anchored: bool = False
+    known_share: float = 1.0
 
     @property
     def features(self) -> tuple[str, ...]:
         """Concept features ("C:PHOTO") followed by content-stem features ("S:les")."""
         return tuple(f"C:{c}" for c in self.concepts) + tuple(f"S:{s}" for s in self.stems)
+
+
+def _trusted_stem(token: str, lang: str) -> str:
+    stemmed = stem(token, lang)
+    return stemmed if len(stemmed) >= MIN_STEM or stemmed == token else token
 
 
 class ConceptTagger:
@@ -47,6 +54,8 @@ class ConceptTagger:
         for concept in lexicon.concepts:
             for term in (*concept.terms_nl, *concept.terms_en):
                 self._add_term(fold(term).split(), concept.id)
+                if concept.domain:  # a domain term settles scope even inside a longer phrase
+                    self._anchors.update(self._keys(fold(term).split()))
             for term in concept.anchors:
                 self._add_term(fold(term).split(), concept.id)
                 self._anchors.update(self._keys(fold(term).split()))
@@ -71,15 +80,20 @@ class ConceptTagger:
 
     @staticmethod
     def views(tokens: Sequence[str]) -> Views:
-        """The token sequence as surface forms, Dutch stems and English stems."""
+        """The token sequence as surface forms, Dutch stems and English stems.
+
+        Stems shorter than MIN_STEM letters are not trusted: "volgende" and "volgen" share
+        the Dutch stem "volg", and "weekend" stems to "week". Such tokens only match by their
+        surface form.
+        """
         return (
             tuple(tokens),
-            tuple(stem(t, "nl") for t in tokens),
-            tuple(stem(t, "en") for t in tokens),
+            tuple(_trusted_stem(t, "nl") for t in tokens),
+            tuple(_trusted_stem(t, "en") for t in tokens),
         )
 
     def anchored(self, views: Views) -> bool:
-        """True when any anchor term occurs, wherever it overlaps other terms."""
+        """True when an anchor or a domain term occurs, wherever it overlaps other terms."""
         length = len(views[0])
         return any(
             view[start : start + size] in self._anchors
@@ -158,7 +172,8 @@ class Analyzer:
     def _analyze(self, raw: str, lang: Lang | None = None, *, anchors: bool = True) -> Analysis:
         """Analyse one message; `anchors=False` skips the anchor scan (for indexed phrasings)."""
         cleaned = clean(raw)
-        tokens = self._normalise_tokens(fold(cleaned.text).split())
+        raw_tokens = self._expand_aliases(fold(cleaned.text).split())
+        tokens = [fixed for token in raw_tokens for fixed in self._repair(token)]
         detected: Lang = lang or ("en" if detect_language(tokens, self._markers) == "en" else "nl")
         content = [t for t in tokens if t not in self.stopwords and not t.isdigit()]
         stems = tuple(dict.fromkeys(stem(t, detected) for t in content))
@@ -172,10 +187,19 @@ class Analyzer:
             stems=stems,
             concepts=concepts,
             anchored=anchors and self.tagger.anchored(views),
+            known_share=self._known_share(raw_tokens),
         )
 
-    def _normalise_tokens(self, tokens: list[str]) -> list[str]:
-        return [fixed for token in self._expand_aliases(tokens) for fixed in self._repair(token)]
+    def _known_share(self, tokens: Sequence[str]) -> float:
+        """The share of word tokens that are Dutch, English or protocol words (1.0 if none).
+
+        A message mostly in another language (German, French, Turkish) scores low.
+        """
+        words = [t for t in tokens if not t.isdigit()]
+        if not words:
+            return 1.0
+        known = sum(1 for t in words if t in self.splitter or len(t) <= 2)
+        return known / len(words)
 
     def _expand_aliases(self, tokens: list[str]) -> list[str]:
         out: list[str] = []

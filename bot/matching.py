@@ -36,17 +36,18 @@ IntArray = npt.NDArray[np.int64]
 class MatcherConfig:
     """Weights and thresholds, tuned on evaluation/tune.yaml only."""
 
-    nearest_weight: float = 0.4
-    concept_weight: float = 0.3
-    fuzzy_weight: float = 0.2
+    nearest_weight: float = 0.5
+    concept_weight: float = 0.2
+    fuzzy_weight: float = 0.3
     contrast_weight: float = 0.15
-    stem_feature_weight: float = 1.0
+    stem_feature_weight: float = 0.7
     text_doc_weight: float = 0.85
-    calibration: tuple[float, float, float] = (13.14, 0.0, -4.34)
+    calibration: tuple[float, float, float] = (12.53, 0.0, -4.63)
     threshold: float = 0.3
     near_tie: float = 0.04
     candidates: int = 12
     fuzzy_docs: int = 6
+    min_known_share: float = 0.6
     alternatives: int = 3
 
 
@@ -73,7 +74,6 @@ class Index:
     idf: dict[str, float]
     profiles: list[dict[str, float]]
     concept_weight: dict[str, float]
-    domain_concepts: frozenset[str]
     clause_docs: list[list[int]] = field(default_factory=list)
     clause_starts: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
@@ -100,7 +100,6 @@ def build_index(knowledge: Knowledge, config: MatcherConfig | None = None) -> In
         idf=idf,
         profiles=_concept_profiles(knowledge.clauses, docs, analyses),
         concept_weight=concept_weight,
-        domain_concepts=frozenset(c.id for c in knowledge.lexicon.concepts if c.domain),
     )
     index.clause_docs = [[] for _ in knowledge.clauses]
     for i, doc in enumerate(docs):
@@ -329,8 +328,8 @@ def _near_tie(matches: Sequence[Match], cfg: MatcherConfig) -> bool:
 
 
 def _about_protocol(analysis: Analysis, index: Index) -> bool:
-    """True when the question names a domain concept, an anchor, or a domain combination."""
-    if analysis.anchored or any(c in index.domain_concepts for c in analysis.concepts):
+    """True when the question names a domain term or anchor, or a domain combination."""
+    if analysis.anchored:
         return True
     named = set(analysis.concepts)
     return any(combo <= named for combo in index.knowledge.lexicon.domain_combinations)
@@ -339,6 +338,8 @@ def _about_protocol(analysis: Analysis, index: Index) -> bool:
 def _abstention(analysis: Analysis, matches: Sequence[Match], index: Index) -> tuple[bool, str]:
     if not analysis.tokens:
         return True, "empty"
+    if analysis.known_share < index.config.min_known_share:
+        return True, "other_language"
     if not _about_protocol(analysis, index):
         return True, "no_protocol_concept"
     if not matches:

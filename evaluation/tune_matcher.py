@@ -1,6 +1,6 @@
 """Grid-search the matcher's weights and fit its confidence calibration on the TUNING set only.
 
-Usage: .venv/bin/python evaluation/tune_matcher.py [evaluation/tune.yaml]
+Usage: .venv/bin/python evaluation/tune_matcher.py [evaluation/tune.yaml evaluation/tune2.yaml]
 
 The held-out set (evaluation/heldout.yaml) must never be passed here: it measures how the tuned
 matcher generalises. Prints the best weights and the logistic calibration to put into
@@ -66,10 +66,13 @@ def accuracy(data: list[Sample], a: float, c: float, threshold: float) -> tuple[
 
 
 def main() -> None:
-    path = Path(sys.argv[1] if len(sys.argv) > 1 else "evaluation/tune.yaml")
-    if "heldout" in path.name:
+    paths = [Path(p) for p in sys.argv[1:]] or [
+        Path("evaluation/tune.yaml"),
+        Path("evaluation/tune2.yaml"),
+    ]
+    if any("heldout" in p.name for p in paths):
         raise SystemExit("refusing to tune on the held-out set")
-    items = load_question_set(path)
+    items = [item for path in paths for item in load_question_set(path)]
     knowledge = load_knowledge()
     best: tuple[float, MatcherConfig, float, float] | None = None
     grid = itertools.product((0.4, 0.5, 0.6), (0.2, 0.3, 0.4), (0.1, 0.2, 0.3), (0.5, 0.7, 1.0))
