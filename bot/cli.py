@@ -11,6 +11,12 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.assistant import Assistant
+from bot.cli_workflows import (
+    WORKFLOW_COMMANDS,
+    add_workflow_commands,
+    run_chat,
+    run_workflow_command,
+)
 from bot.evaluation import evaluate, format_report, load_question_set
 from bot.knowledge import KnowledgeError, load_knowledge
 from bot.matching import Index, MatcherConfig, build_index, match
@@ -27,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="policybot", description="Social-media protocol assistant for school staff."
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("chat", help="talk to the assistant in the terminal")
+    chat = sub.add_parser("chat", help="talk to the assistant in the terminal")
+    chat.add_argument("--user", metavar="EMAIL", help="act as this person (default: demo user)")
     ask = sub.add_parser("ask", help="answer one question, or a batch")
     ask.add_argument("question", nargs="*", help="the question (omit with --batch)")
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
@@ -40,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     knowledge_sub = knowledge.add_subparsers(dest="knowledge_command", required=True)
     check = knowledge_sub.add_parser("check", help="validate protocol.yaml and lexicon.yaml")
     check.add_argument("--dir", type=Path, help="the knowledge folder (default: bundled)")
+    add_workflow_commands(sub)
     return parser
 
 
@@ -50,21 +58,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         if args.command == "knowledge":
             return cmd_knowledge_check(args.dir or settings.knowledge_dir)
+        if args.command in WORKFLOW_COMMANDS:
+            return run_workflow_command(args, settings)
+        if args.command == "chat":
+            return cmd_chat(settings, args.user)
         knowledge = _load(settings)
     except (SettingsError, KnowledgeError) as exc:
         print(exc, file=sys.stderr)
         return EXIT_FAIL
     index = build_index(knowledge, _config(settings))
-    if args.command == "chat":
-        return cmd_chat(Assistant(knowledge, index=index))
     if args.command == "ask":
         return cmd_ask(args, Assistant(knowledge, index=index))
     return cmd_eval(args.files, index, quiet=args.quiet)
 
 
-def _load(settings: Settings) -> Knowledge:
+def _load(settings: Settings, school: str | None = None) -> Knowledge:
     return load_knowledge(
-        settings.knowledge_dir, school=settings.school, foundation=settings.foundation
+        settings.knowledge_dir, school=school or settings.school, foundation=settings.foundation
     )
 
 
@@ -89,13 +99,18 @@ def cmd_knowledge_check(directory: Path | None) -> int:
     return EXIT_OK
 
 
-def cmd_chat(assistant: Assistant) -> int:
-    """Run the terminal conversation on stdin/stdout."""
-    from adapters.console.chat import ConsoleChat
+def cmd_chat(settings: Settings, user: str | None) -> int:
+    """Run the terminal conversation on stdin/stdout, as `user` (default: the demo user).
 
-    return ConsoleChat(assistant).run(
-        sys.stdin, sys.stdout, prompt="> " if sys.stdin.isatty() else ""
-    )
+    The protocol's {school} is the user's school; workflow commands and notifications use the
+    database (DATABASE_URL, default ./var/policybot.db, migrated on first use).
+    """
+
+    def assistant_for(school: str | None) -> Assistant:
+        knowledge = _load(settings, school)
+        return Assistant(knowledge, index=build_index(knowledge, _config(settings)))
+
+    return run_chat(settings, assistant_for, user)
 
 
 def cmd_ask(args: argparse.Namespace, assistant: Assistant) -> int:

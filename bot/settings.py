@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import AliasChoices, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.knowledge import DEFAULT_FOUNDATION, DEFAULT_SCHOOL
@@ -26,6 +26,32 @@ class Settings(BaseSettings):
     knowledge_dir: Path | None = None
     threshold: float | None = Field(default=None, ge=0.0, le=1.0)
 
+    # Workflows (docs/workflows.md). DATABASE_URL has no prefix: hosting platforms set it.
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "POLICYBOT_DATABASE_URL")
+    )
+    org: Path | None = None
+    doubt_remind_hours: float = Field(default=4.0, gt=0.0, le=200.0)
+    doubt_deputy_hours: float = Field(default=8.0, gt=0.0, le=200.0)
+    doubt_grace_hours: float = Field(default=1.0, ge=0.0, le=200.0)
+    doubt_max_age_hours: float = Field(default=72.0, gt=0.0, le=2000.0)
+    escalation_remind_minutes: float = Field(default=15.0, gt=0.0, le=1440.0)
+    escalation_deputy_minutes: float = Field(default=30.0, gt=0.0, le=1440.0)
+    retention_days: int = Field(default=90, ge=1, le=3650)
+    outbox_max_attempts: int = Field(default=8, ge=1, le=100)
+    outbox_backoff_seconds: float = Field(default=5.0, gt=0.0, le=3600.0)
+    poll_seconds: float = Field(default=1.0, gt=0.0, le=60.0)
+
+    @model_validator(mode="after")
+    def _deputy_after_reminder(self) -> Settings:
+        if self.doubt_deputy_hours <= self.doubt_remind_hours:
+            raise ValueError("POLICYBOT_DOUBT_DEPUTY_HOURS must be more than DOUBT_REMIND_HOURS")
+        if self.escalation_deputy_minutes <= self.escalation_remind_minutes:
+            raise ValueError(
+                "POLICYBOT_ESCALATION_DEPUTY_MINUTES must be more than ESCALATION_REMIND_MINUTES"
+            )
+        return self
+
 
 def load_settings() -> Settings:
     """Read and validate the settings, reporting every problem together."""
@@ -34,6 +60,13 @@ def load_settings() -> Settings:
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
-            name = "POLICYBOT_" + "_".join(str(p) for p in error["loc"]).upper()
+            name = _variable_name(error["loc"])
             lines.append(f"{name}: {error['msg']} (got {error.get('input')!r})")
         raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from exc
+
+
+def _variable_name(loc: tuple[int | str, ...]) -> str:
+    if not loc:
+        return "settings"
+    name = "_".join(str(p) for p in loc).upper()
+    return name if name.startswith(("DATABASE_URL", "POLICYBOT_")) else "POLICYBOT_" + name

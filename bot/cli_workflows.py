@@ -1,0 +1,249 @@
+"""The workflow subcommands of `policybot`: chat as a person, requests, dispatch, db, record.
+
+policybot chat [--user EMAIL]          the terminal chat, as someone from the org file
+policybot requests list [--status S] [--json] | requests show ID
+policybot check-draft FILE|-           the draft check's findings
+policybot dispatch [--once]            deliver the outbox and fire reminders
+policybot db upgrade                   apply the migrations (DATABASE_URL)
+policybot purge                        blank texts older than POLICYBOT_RETENTION_DAYS
+policybot record export --user EMAIL [--out FILE]
+policybot org check [FILE]             validate the organisation file
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.assistant import Assistant
+from bot.draftcheck import Draft, check_draft, format_findings
+from bot.knowledge import DEFAULT_SCHOOL, KnowledgeError
+from bot.models import Reply, UserRef
+from bot.org import load_org
+from bot.runtime import backoff, build_context
+from bot.settings import Settings
+from bot.store.db import make_engine, upgrade
+from bot.workflows.base import Actor, Context, school_of
+from bot.workflows.queries import all_requests, detail_text
+from bot.workflows.record import export_record, purge
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+WORKFLOW_COMMANDS = ("requests", "check-draft", "dispatch", "db", "purge", "record", "org")
+STATUSES = (
+    "submitted",
+    "waiting",
+    "approved",
+    "advised_against",
+    "talk",
+    "withdrawn",
+    "expired",
+    "open",
+    "acknowledged",
+    "resolved",
+)
+
+
+def add_workflow_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the workflow subcommands to the `policybot` parser."""
+    requests = sub.add_parser("requests", help="list or show doubt checks and escalations")
+    requests_sub = requests.add_subparsers(dest="requests_command", required=True)
+    listing = requests_sub.add_parser("list", help="every request, oldest first")
+    listing.add_argument("--status", choices=STATUSES, help="only requests with this status")
+    listing.add_argument("--json", action="store_true", help="one JSON array")
+    show = requests_sub.add_parser("show", help="one request in detail")
+    show.add_argument("id", type=int)
+    check = sub.add_parser("check-draft", help="which clauses a draft may touch")
+    check.add_argument("file", help="the draft's text; '-' is stdin")
+    check.add_argument("--lang", choices=["nl", "en"], default="nl")
+    dispatch = sub.add_parser("dispatch", help="deliver notifications and fire reminders")
+    dispatch.add_argument("--once", action="store_true", help="one round, then stop")
+    db = sub.add_parser("db", help="database tools")
+    db.add_subparsers(dest="db_command", required=True).add_parser("upgrade", help="migrate")
+    sub.add_parser("purge", help="blank personal texts after the retention period")
+    record = sub.add_parser("record", help="a person's record (protocol S.1)")
+    export = record.add_subparsers(dest="record_command", required=True).add_parser("export")
+    export.add_argument("--user", required=True, metavar="EMAIL")
+    export.add_argument("--out", type=Path, help="write to this file instead of stdout")
+    org = sub.add_parser("org", help="organisation file tools")
+    org_check = org.add_subparsers(dest="org_command", required=True).add_parser("check")
+    org_check.add_argument("file", nargs="?", type=Path, help="default: POLICYBOT_ORG")
+
+
+def run_workflow_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Run one workflow subcommand."""
+    handlers: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+        "requests": cmd_requests,
+        "check-draft": cmd_check_draft,
+        "dispatch": cmd_dispatch,
+        "db": cmd_db_upgrade,
+        "purge": cmd_purge,
+        "record": cmd_record,
+        "org": cmd_org_check,
+    }
+    try:
+        return handlers[args.command](args, settings)
+    except KnowledgeError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_FAIL
+
+
+def cmd_requests(args: argparse.Namespace, settings: Settings) -> int:
+    """`requests list` and `requests show ID` (the operator's view: every school)."""
+    ctx = build_context(settings)
+    if args.requests_command == "show":
+        return _show(ctx, args.id)
+    items = all_requests(ctx, status=args.status)
+    if args.json:
+        print(json.dumps([item.to_json() for item in items], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for item in items:
+        print(
+            f"#{item.id}\t{item.kind}\t{item.status}\t{item.requester}\t"
+            f"{item.assignee or '-'}\t{item.school}\t{item.created_at:%Y-%m-%d %H:%M}"
+        )
+    if not items:
+        print("geen verzoeken / no requests")
+    return EXIT_OK
+
+
+def _show(ctx: Context, request_id: int) -> int:
+    from bot.store.models import RequestRow
+
+    with ctx.store.transaction() as session:
+        row = session.get(RequestRow, request_id)
+        if row is None:
+            print(
+                f"Verzoek #{request_id} bestaat niet. / Request #{request_id} does not exist.",
+                file=sys.stderr,
+            )
+            return EXIT_FAIL
+        print(detail_text(session, ctx, row).nl)
+    return EXIT_OK
+
+
+def cmd_check_draft(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the draft check's findings for a file or stdin."""
+    try:
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    except OSError as exc:
+        print(f"policybot check-draft: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return EXIT_FAIL
+    school = settings.school or DEFAULT_SCHOOL
+    print(format_findings(check_draft(Draft(text=text), school=school), args.lang))
+    return EXIT_OK
+
+
+def cmd_dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    """Deliver the outbox and fire reminders: once, or until interrupted."""
+    from adapters.console.port import ConsolePort
+    from bot.dispatcher import Dispatcher
+
+    ctx = build_context(settings)
+    dispatcher = Dispatcher(ctx, {"console": ConsolePort(ctx.clock)}, backoff=backoff(settings))
+    if args.once:
+        print(f"{dispatcher.run_once()} item(s) handled")
+        return EXIT_OK
+    with contextlib.suppress(KeyboardInterrupt):
+        dispatcher.run(interval=settings.poll_seconds)
+    return EXIT_OK
+
+
+def cmd_db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
+    """Apply the migrations to DATABASE_URL (SQLite: ./var/policybot.db)."""
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    print(f"database at the newest migration ({engine.dialect.name})")
+    engine.dispose()
+    return EXIT_OK
+
+
+def cmd_purge(_args: argparse.Namespace, settings: Settings) -> int:
+    """Blank personal texts older than the retention period."""
+    report = purge(build_context(settings), settings.retention_days)
+    print(
+        f"purged after {settings.retention_days} days: {report.requests} request(s), "
+        f"{report.notes} note(s), {report.messages} message(s)"
+    )
+    return EXIT_OK
+
+
+def cmd_record(args: argparse.Namespace, settings: Settings) -> int:
+    """Write a person's record as Markdown."""
+    text = export_record(build_context(settings), args.user)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"written: {args.out}")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_org_check(args: argparse.Namespace, settings: Settings) -> int:
+    """Validate the organisation file and print every problem."""
+    try:
+        org = load_org(args.file or settings.org)
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
+        return EXIT_FAIL
+    print(f"ok: {len(org.schools)} school(s), {len(org.people)} people")
+    return EXIT_OK
+
+
+# --- the terminal chat as a person ------------------------------------------------------------
+
+
+def chat_user(ctx: Context, email: str | None) -> UserRef:
+    """The person to act as: --user, else the org file's demo user."""
+    chosen = (email or ctx.org.demo_user or "console@localhost").strip().lower()
+    person = ctx.org.person_or_guest(chosen)
+    return UserRef(
+        platform="console", user_id=person.email, display_name=person.name, email=person.email
+    )
+
+
+def school_name(ctx: Context, email: str) -> str | None:
+    """The school of `email`, for filling {school} in the protocol."""
+    with ctx.store.transaction() as session:
+        school = school_of(session, ctx, email)
+    return school.name if school else None
+
+
+def run_chat(
+    settings: Settings, assistant_for: Callable[[str | None], Assistant], user: str | None
+) -> int:
+    """The terminal chat with workflows and notifications, as `user`."""
+    from adapters.console.chat import ConsoleChat
+    from adapters.console.port import ConsolePort, take_unread
+    from bot.dispatcher import Dispatcher
+    from bot.workflows.commands import CommandSession
+
+    ctx = build_context(settings)
+    ref = chat_user(ctx, user)
+    email = ref.email or ref.user_id
+    person = ctx.org.person_or_guest(email)
+    dispatcher = Dispatcher(ctx, {"console": ConsolePort(ctx.clock)}, backoff=backoff(settings))
+
+    def notifications() -> list[Reply]:
+        dispatcher.run_once()
+        return [
+            Reply(kind="notice", lang=person.lang, text=m.text, buttons=m.buttons)
+            for m in take_unread(ctx.store, email, ctx.clock.now())
+        ]
+
+    assistant = assistant_for(school_name(ctx, email))
+    session = CommandSession(ctx, Actor(email, "console"), lang=person.lang)
+    chat = ConsoleChat(
+        assistant,
+        user=ref,
+        commands=session,
+        notifications=notifications,
+        poll_seconds=settings.poll_seconds,
+    )
+    print(f"Je bent / you are: {ref.display_name} <{email}> — /help")
+    return chat.run(sys.stdin, sys.stdout, prompt="> " if sys.stdin.isatty() else "")
