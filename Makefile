@@ -37,8 +37,7 @@ pytest: $(VENV)/.installed-dev
 	$(BIN)/pytest
 
 eval: $(VENV)/.installed
-	$(BIN)/policybot eval evaluation/tune.yaml
-	$(BIN)/policybot eval evaluation/heldout.yaml
+	$(BIN)/policybot eval --quiet evaluation/tune.yaml evaluation/tune2.yaml evaluation/heldout.yaml
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_matcher.py

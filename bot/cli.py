@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -54,6 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except BrokenPipeError:
+        # The reader went away (`policybot ask ... | head`): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         settings = load_settings()
         if args.command == "knowledge":
@@ -119,6 +129,17 @@ def cmd_ask(args: argparse.Namespace, assistant: Assistant) -> int:
         print("policybot ask: give a question or --batch, not both", file=sys.stderr)
         return EXIT_USAGE
     questions = _batch_questions(args.batch) if args.batch else iter([" ".join(args.question)])
+    try:
+        _answer_all(questions, args, assistant)
+    except (OSError, UnicodeDecodeError) as exc:
+        if isinstance(exc, BrokenPipeError):
+            raise
+        print(f"policybot ask: cannot read {args.batch}: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    return EXIT_OK
+
+
+def _answer_all(questions: Iterator[str], args: argparse.Namespace, assistant: Assistant) -> None:
     for question in questions:
         if args.json:
             print(json.dumps(ask_json(question, assistant.index, args.lang), ensure_ascii=False))
@@ -127,7 +148,6 @@ def cmd_ask(args: argparse.Namespace, assistant: Assistant) -> int:
 
             print(render(_text_reply(question, assistant, args.lang)) + "\n")
         sys.stdout.flush()
-    return EXIT_OK
 
 
 def _text_reply(question: str, assistant: Assistant, lang: Lang | None) -> Reply:

@@ -73,6 +73,31 @@ def test_batch_from_file(tmp_path: Path) -> None:
     assert data["clause"] == "A6"
 
 
+def test_batch_file_that_cannot_be_read(tmp_path: Path) -> None:
+    result = run("ask", "--json", "--batch", str(tmp_path / "missing.txt"))
+    assert result.returncode == 1
+    assert "cannot read" in result.stderr and "missing.txt" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_closed_output_pipe_is_not_an_error() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "ask", "--json", "--batch", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    assert process.stdout is not None and process.stdin is not None
+    process.stdin.write(b"mag ik fotos op fb\n" * 2000)
+    process.stdin.close()
+    process.stdout.readline()
+    process.stdout.close()
+    assert process.wait(timeout=60) == 0
+    assert process.stderr is not None
+    assert b"Traceback" not in process.stderr.read()
+
+
 def test_batch_and_question_together_is_a_usage_error() -> None:
     result = run("ask", "--batch", "-", "vraag")
     assert result.returncode == 2
