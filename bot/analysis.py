@@ -7,7 +7,7 @@ compounds and correct typos against the vocabulary, detect the language, tag lex
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -51,6 +51,7 @@ class ConceptTagger:
         self._surface: set[tuple[str, ...]] = set()
         self._anchors: set[tuple[str, ...]] = set()
         self._phrase_starts: set[str] = set()  # first words of multi-word keys: a fast skip
+        self._single_cache: dict[tuple[str, str, str], frozenset[str]] = {}
         for concept in lexicon.concepts:
             for term in (*concept.terms_nl, *concept.terms_en):
                 self._add_term(fold(term).split(), concept.id)
@@ -117,21 +118,31 @@ class ConceptTagger:
             start += size
         return tuple(found)
 
-    def _longest_match(self, views: Views, start: int) -> tuple[int, set[str]]:
+    def _longest_match(self, views: Views, start: int) -> tuple[int, Set[str]]:
         """The longest phrase starting at `start` ("na werktijd" before "werktijd")."""
         longest = min(MAX_PHRASE, len(views[0]) - start)
         if not any(view[start] in self._phrase_starts for view in views):
             longest = 1
-        for size in range(longest, 0, -1):
+        for size in range(longest, 1, -1):
             concepts = self._lookup(views, start, size)
             if concepts:
                 return size, concepts
-        return 1, set()
+        return 1, self._single(views[0][start], views[1][start], views[2][start])
+
+    def _single(self, surface: str, nl: str, en: str) -> frozenset[str]:
+        """Concepts of one token (memoised: the same words recur in every message)."""
+        key = (surface, nl, en)
+        found = self._single_cache.get(key)
+        if found is None:
+            if len(surface) <= 2:  # "x", "ig": only the exact spelling
+                found = frozenset(self._phrases.get((surface,), ()))
+            else:
+                found = frozenset().union(*(self._phrases.get((k,), ()) for k in key))
+            if len(self._single_cache) < 100_000:
+                self._single_cache[key] = found
+        return found
 
     def _lookup(self, views: Views, start: int, size: int) -> set[str]:
-        surface = views[0][start : start + size]
-        if size == 1 and len(surface[0]) <= 2:
-            return self._phrases.get(surface, set())  # "x", "ig": only the exact spelling
         hits: set[str] = set()
         for view in views:
             hits |= self._phrases.get(view[start : start + size], set())

@@ -146,7 +146,7 @@ def _inverse_document_frequency(
 
 
 def _feature_weight(feature: str, concept_weight: dict[str, float], cfg: MatcherConfig) -> float:
-    if feature.startswith("C:"):
+    if feature[0] == "C":
         return concept_weight.get(feature[2:], 1.0)
     return cfg.stem_feature_weight
 
