@@ -48,6 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     knowledge_sub = knowledge.add_subparsers(dest="knowledge_command", required=True)
     check = knowledge_sub.add_parser("check", help="validate protocol.yaml and lexicon.yaml")
     check.add_argument("--dir", type=Path, help="the knowledge folder (default: bundled)")
+    serve = sub.add_parser("serve", help="run the web server: Slack endpoint and health check")
+    serve.add_argument(
+        "--host", default="0.0.0.0", help="address to listen on (PORT sets the port)"
+    )
     add_workflow_commands(sub)
     return parser
 
@@ -73,10 +77,12 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "chat":
             return cmd_chat(settings, args.user)
         knowledge = _load(settings)
+        index = build_index(knowledge, _config(settings))
+        if args.command == "serve":
+            return cmd_serve(Assistant(knowledge, index=index), host=args.host)
     except (SettingsError, KnowledgeError) as exc:
         print(exc, file=sys.stderr)
         return EXIT_FAIL
-    index = build_index(knowledge, _config(settings))
     if args.command == "ask":
         return cmd_ask(args, Assistant(knowledge, index=index))
     return cmd_eval(args.files, index, quiet=args.quiet)
@@ -93,6 +99,15 @@ def _config(settings: Settings) -> MatcherConfig:
     return (
         replace(config, threshold=settings.threshold) if settings.threshold is not None else config
     )
+
+
+def cmd_serve(assistant: Assistant, *, host: str) -> int:
+    """Run the aiohttp server until interrupted (the composition root for the adapters)."""
+    from adapters.server import run_server
+    from adapters.slack.settings import load_slack_settings
+
+    run_server(assistant=assistant, slack_settings=load_slack_settings(), host=host)
+    return EXIT_OK
 
 
 def cmd_knowledge_check(directory: Path | None) -> int:

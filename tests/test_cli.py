@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -169,3 +173,45 @@ def test_school_setting_fills_the_placeholder() -> None:
         env={"POLICYBOT_SCHOOL": "De Regenboog"},
     )
     assert "De Regenboog" in result.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_serve_answers_health_checks_and_stops_on_sigterm() -> None:
+    port = _free_port()
+    env = {**os.environ, "PORT": str(port), "SLACK_BOT_TOKEN": "", "SLACK_SIGNING_SECRET": ""}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        body = _get_when_up(f"http://127.0.0.1:{port}/healthz")
+        assert json.loads(body) == {"status": "ok"}
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def _get_when_up(url: str, *, seconds: float = 30.0) -> bytes:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return bytes(response.read())
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def test_serve_with_a_bad_port_names_the_variable() -> None:
+    result = run("serve", env={"PORT": "abc"})
+    assert result.returncode == 1
+    assert "PORT" in result.stderr

@@ -1,0 +1,97 @@
+"""The two small seams the Slack adapter needs from storage: feedback and event de-duplication.
+
+Both come with an in-memory implementation, which is right for one process. A database-backed
+implementation (shared by several web processes) only has to provide the same method.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One 👍/👎 click on an answer."""
+
+    platform: str
+    user_id: str
+    clause_id: str
+    helpful: bool
+    channel_id: str = ""
+    message_ts: str = ""
+
+
+class FeedbackSink(Protocol):
+    """Where feedback clicks go. Called on the event loop, so it must be quick (one insert)."""
+
+    def record(self, feedback: Feedback) -> None:
+        """Store one feedback click."""
+        ...
+
+
+class InMemoryFeedback:
+    """Keeps feedback in a list: the default, and what the tests inspect."""
+
+    def __init__(self) -> None:
+        self.items: list[Feedback] = []
+
+    def record(self, feedback: Feedback) -> None:
+        """Append the click to `items`."""
+        self.items.append(feedback)
+
+
+class EventDeduplicator(Protocol):
+    """Remembers which Slack event ids were already taken, so a retried delivery is skipped."""
+
+    def first_delivery(self, event_id: str) -> bool:
+        """True the first time `event_id` is seen (and remember it); False on a repeat."""
+        ...
+
+
+class InMemoryEventDeduplicator:
+    """Event ids remembered for `ttl_seconds`, at most `max_size` of them (oldest dropped first).
+
+    Slack retries a delivery three times within about five minutes, so the default hour leaves
+    a wide margin. Only one process sees these ids; several processes need a shared store.
+    """
+
+    def __init__(
+        self,
+        *,
+        ttl_seconds: float = 3600.0,
+        max_size: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl_seconds = ttl_seconds
+        self.max_size = max_size
+        self._clock = clock
+        self._expiry: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def first_delivery(self, event_id: str) -> bool:
+        """True the first time `event_id` is seen within the TTL; False on a repeat."""
+        now = self._clock()
+        with self._lock:
+            self._forget_expired(now)
+            if event_id in self._expiry:
+                return False
+            self._expiry[event_id] = now + self.ttl_seconds
+            while len(self._expiry) > self.max_size:
+                self._expiry.popitem(last=False)
+            return True
+
+    def __len__(self) -> int:
+        return len(self._expiry)
+
+    def _forget_expired(self, now: float) -> None:
+        # Insertion order is expiry order (one TTL for all), so expired ids sit at the front.
+        while self._expiry:
+            oldest, expires = next(iter(self._expiry.items()))
+            if expires > now:
+                return
+            del self._expiry[oldest]

@@ -1,0 +1,98 @@
+"""The app manifest agrees with what the code registers and renders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from adapters.server import SLACK_PATH
+from adapters.slack import blocks
+from adapters.slack.app import COMMAND, EVENT_TYPES, HANDLED_ACTIONS
+from bot.assistant import Assistant
+from bot.models import IncomingMessage, Reply, UserRef
+from tests.slack.conftest import SlackWorld
+
+MANIFEST = Path(__file__).resolve().parents[2] / "adapters" / "slack" / "manifest.yml"
+LEAST_PRIVILEGE = {
+    "app_mentions:read",
+    "chat:write",
+    "commands",
+    "im:history",
+    "im:read",
+    "im:write",
+    "users:read",
+    "users:read.email",
+}
+# Events API subscription names for the event types the listeners handle.
+SUBSCRIPTIONS = {"message": "message.im", "app_mention": "app_mention"}
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict[str, Any]:
+    data = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def test_the_slash_commands_are_the_ones_registered(manifest: dict[str, Any]) -> None:
+    commands = manifest["features"]["slash_commands"]
+
+    assert [c["command"] for c in commands] == [COMMAND]
+    assert {c["url"] for c in commands} == {f"https://example.org{SLACK_PATH}"}
+
+
+def test_the_subscribed_events_are_the_ones_handled(manifest: dict[str, Any]) -> None:
+    events = manifest["settings"]["event_subscriptions"]
+
+    assert sorted(events["bot_events"]) == sorted(SUBSCRIPTIONS[e] for e in EVENT_TYPES)
+    assert events["request_url"] == f"https://example.org{SLACK_PATH}"
+
+
+def test_interactivity_is_on_and_scopes_are_least_privilege(manifest: dict[str, Any]) -> None:
+    interactivity = manifest["settings"]["interactivity"]
+
+    assert interactivity == {"is_enabled": True, "request_url": f"https://example.org{SLACK_PATH}"}
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == LEAST_PRIVILEGE
+    assert "user" not in manifest["oauth_config"]["scopes"]
+
+
+def every_kind_of_reply(assistant: Assistant) -> list[Reply]:
+    """An answer for every clause, a near tie, the help, and an out-of-scope reply."""
+    replies = [assistant.show_clause(c.id, "nl") for c in assistant.knowledge.clauses]
+    for question in (
+        "even snel reageren op een fb berichtje terwijl de klas een toets maakt",
+        "hoi",
+        "wat is het weer morgen?",
+    ):
+        replies.append(assistant.handle(IncomingMessage(question, UserRef("slack", "U1"))))
+    return replies
+
+
+def rendered_action_ids(assistant: Assistant) -> set[str]:
+    ids: set[str] = set()
+    for reply in every_kind_of_reply(assistant):
+        message = blocks.render(reply, question="q", share_value=blocks.share_payload("q"))
+        for block in message.blocks:
+            if block["type"] == "actions":
+                ids |= {element["action_id"] for element in block["elements"]}
+    return ids
+
+
+def test_every_rendered_action_id_has_a_listener(assistant: Assistant) -> None:
+    ids = rendered_action_ids(assistant)
+
+    assert {"show_clause", "doubt_check", "escalate", "feedback_up", "share_answer"} <= ids
+    assert [i for i in ids if not any(p.match(i) for p in HANDLED_ACTIONS)] == []
+
+
+def test_every_rendered_action_id_is_answered_by_the_server(
+    world: SlackWorld, assistant: Assistant
+) -> None:
+    for action_id in sorted(rendered_action_ids(assistant) | {"show_clause:2"}):
+        value = blocks.share_payload("hoi") if action_id == "share_answer" else "A5"
+        assert world.press(action_id, value).status == 200, action_id
+
+    assert world.press("no_such_action", "x").status == 404
