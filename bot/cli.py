@@ -12,12 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.assistant import Assistant
-from bot.cli_workflows import (
-    WORKFLOW_COMMANDS,
-    add_workflow_commands,
-    run_chat,
-    run_workflow_command,
-)
+from bot.cli_parsers import WORKFLOW_COMMANDS, add_workflow_commands
 from bot.evaluation import evaluate, format_report, load_question_set
 from bot.knowledge import KnowledgeError, load_knowledge
 from bot.matching import Index, MatcherConfig, build_index, match
@@ -73,6 +68,8 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "knowledge":
             return cmd_knowledge_check(args.dir or settings.knowledge_dir)
         if args.command in WORKFLOW_COMMANDS:
+            from bot.cli_workflows import run_workflow_command  # the database stack: load late
+
             return run_workflow_command(args, settings)
         if args.command == "chat":
             return cmd_chat(settings, args.user)
@@ -130,6 +127,8 @@ def cmd_chat(settings: Settings, user: str | None) -> int:
     The protocol's {school} is the user's school; workflow commands and notifications use the
     database (DATABASE_URL, default ./var/policybot.db, migrated on first use).
     """
+
+    from bot.cli_workflows import run_chat  # the database stack: load late
 
     def assistant_for(school: str | None) -> Assistant:
         knowledge = _load(settings, school)

@@ -32,45 +32,6 @@ from bot.workflows.queries import all_requests, detail_text
 from bot.workflows.record import export_record, purge
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
-WORKFLOW_COMMANDS = ("requests", "check-draft", "dispatch", "db", "purge", "record", "org")
-STATUSES = (
-    "submitted",
-    "waiting",
-    "approved",
-    "advised_against",
-    "talk",
-    "withdrawn",
-    "expired",
-    "open",
-    "acknowledged",
-    "resolved",
-)
-
-
-def add_workflow_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the workflow subcommands to the `policybot` parser."""
-    requests = sub.add_parser("requests", help="list or show doubt checks and escalations")
-    requests_sub = requests.add_subparsers(dest="requests_command", required=True)
-    listing = requests_sub.add_parser("list", help="every request, oldest first")
-    listing.add_argument("--status", choices=STATUSES, help="only requests with this status")
-    listing.add_argument("--json", action="store_true", help="one JSON array")
-    show = requests_sub.add_parser("show", help="one request in detail")
-    show.add_argument("id", type=int)
-    check = sub.add_parser("check-draft", help="which clauses a draft may touch")
-    check.add_argument("file", help="the draft's text; '-' is stdin")
-    check.add_argument("--lang", choices=["nl", "en"], default="nl")
-    dispatch = sub.add_parser("dispatch", help="deliver notifications and fire reminders")
-    dispatch.add_argument("--once", action="store_true", help="one round, then stop")
-    db = sub.add_parser("db", help="database tools")
-    db.add_subparsers(dest="db_command", required=True).add_parser("upgrade", help="migrate")
-    sub.add_parser("purge", help="blank personal texts after the retention period")
-    record = sub.add_parser("record", help="a person's record (protocol S.1)")
-    export = record.add_subparsers(dest="record_command", required=True).add_parser("export")
-    export.add_argument("--user", required=True, metavar="EMAIL")
-    export.add_argument("--out", type=Path, help="write to this file instead of stdout")
-    org = sub.add_parser("org", help="organisation file tools")
-    org_check = org.add_subparsers(dest="org_command", required=True).add_parser("check")
-    org_check.add_argument("file", nargs="?", type=Path, help="default: POLICYBOT_ORG")
 
 
 def run_workflow_command(args: argparse.Namespace, settings: Settings) -> int:

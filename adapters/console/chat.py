@@ -13,12 +13,13 @@ import select
 import textwrap
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.assistant import Assistant
 from bot.models import Button, IncomingMessage, Lang, Reply, UserRef
-from bot.workflows.commands import CommandSession
-from bot.workflows.texts import COMMAND_HINT
+
+if TYPE_CHECKING:  # the workflows pull in the database stack; plain answers do not need it
+    from bot.workflows.commands import CommandSession
 
 EXIT_WORDS = frozenset({"exit", "quit", "stop", "doei", "/exit", "/quit"})
 WIDTH = 88
@@ -88,6 +89,8 @@ class ConsoleChat:
 
     def _with_hint(self, reply: Reply) -> Reply:
         """On B.2/B.3 answers, say which command starts the flow (the button does too)."""
+        from bot.workflows.texts import COMMAND_HINT
+
         if self.commands is None or reply.action not in COMMAND_HINT:
             return reply
         return replace(reply, text=f"{reply.text}\n{COMMAND_HINT[reply.action].get(reply.lang)}")
