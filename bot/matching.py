@@ -255,34 +255,46 @@ def _candidate_clauses(doc_scores: FloatArray, index: Index) -> list[int]:
     return [int(c) for c in top if best[c] > 0.0]
 
 
-def _best_docs(doc_ids: list[int], doc_scores: FloatArray, count: int) -> list[int]:
-    return sorted(doc_ids, key=lambda d: doc_scores[d], reverse=True)[:count]
+def _clause_scores(clause: int, doc_scores: FloatArray, index: Index) -> FloatArray:
+    """The similarities of one clause's phrasings (stored contiguously)."""
+    start = int(index.clause_starts[clause])
+    return doc_scores[start : start + len(index.clause_docs[clause])]
+
+
+def _best_docs(clause: int, doc_scores: FloatArray, index: Index, count: int) -> list[int]:
+    """The clause's `count` closest phrasings by TF-IDF similarity (ties: document order)."""
+    order = np.argsort(-_clause_scores(clause, doc_scores, index), kind="stable")[:count]
+    start = int(index.clause_starts[clause])
+    return [start + int(i) for i in order]
 
 
 def _fuzzy_similarities(
     analysis: Analysis, candidates: Sequence[int], doc_scores: FloatArray, index: Index
 ) -> dict[int, float]:
-    """rapidfuzz token-set similarity of the question to the candidates' closest phrasings."""
+    """Per candidate clause: the best rapidfuzz token-set similarity to its closest phrasings."""
     count = index.config.fuzzy_docs
-    doc_ids = [d for c in candidates for d in _best_docs(index.clause_docs[c], doc_scores, count)]
-    choices = [index.docs[d].folded for d in doc_ids]
+    chosen = [(c, d) for c in candidates for d in _best_docs(c, doc_scores, index, count)]
+    choices = [index.docs[d].folded for _, d in chosen]
     scores = process.cdist([fold(analysis.text)], choices, scorer=fuzz.token_set_ratio)[0]
-    return {d: float(s) / 100.0 for d, s in zip(doc_ids, scores, strict=True)}
+    best: dict[int, float] = {}
+    for (clause, _), score in zip(chosen, scores, strict=True):
+        best[clause] = max(best.get(clause, 0.0), float(score) / 100.0)
+    return best
 
 
 def _score_clause(
     clause: int,
     analysis: Analysis,
     doc_scores: FloatArray,
-    fuzzy_by_doc: dict[int, float],
+    fuzzy_by_clause: dict[int, float],
     index: Index,
 ) -> Scored:
     cfg = index.config
-    doc_ids = index.clause_docs[clause]
-    best_doc = max(doc_ids, key=lambda d: doc_scores[d])
-    nearest = float(doc_scores[best_doc])
+    own = _clause_scores(clause, doc_scores, index)
+    best_doc = int(index.clause_starts[clause]) + int(own.argmax())
+    nearest = float(own.max())
     concepts = _concept_score(analysis.concepts, index.profiles[clause], index)
-    fuzzy = max(fuzzy_by_doc.get(d, 0.0) for d in doc_ids)
+    fuzzy = fuzzy_by_clause.get(clause, 0.0)
     contrast = _contrast_penalty(analysis.concepts, index.profiles[clause], index)
     score = (
         cfg.nearest_weight * nearest
