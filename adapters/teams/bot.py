@@ -1,0 +1,195 @@
+"""The Teams bot: a thin ActivityHandler between botbuilder and the platform-free core.
+
+Each turn: remember where the sender can be reached (messages, installationUpdate and
+conversationUpdate), then for a message either dispatch a card button (`actions.py`) or ask the
+`Assistant`, and send the `Reply` rendered by `cards.py`. In a personal chat the reply is a new
+message in that chat; in a channel or group chat it is a reply to the activity, in its thread.
+A delivery that fails (429, 5xx, network) is retried briefly, then logged with ids only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from botbuilder.core import ActivityHandler, TurnContext  # type: ignore[import-untyped]
+from botbuilder.schema import (  # type: ignore[import-untyped]
+    Activity,
+    ActivityTypes,
+    Attachment,
+    ResourceResponse,
+)
+from msrest.exceptions import ClientRequestError, HttpOperationError
+
+from adapters.teams import cards, translate
+from adapters.teams.actions import dispatch_card_action
+from adapters.teams.ports import ConversationReferenceStore, FeedbackSink
+from bot.assistant import Assistant
+from bot.models import Reply
+
+LOG = logging.getLogger("policybot.teams")
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_ATTEMPTS = 3
+MAX_RETRY_DELAY = 2.0
+
+SendHook = Callable[[TurnContext, list[Activity], Callable[[], Awaitable[Any]]], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class TeamsServices:
+    """What the bot needs: the core, the feedback sink and the conversation reference store."""
+
+    assistant: Assistant
+    feedback: FeedbackSink
+    references: ConversationReferenceStore
+
+
+class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no type hints
+    """Translates Teams activities for the core and sends its replies back."""
+
+    def __init__(self, services: TeamsServices) -> None:
+        self.services = services
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        """Remember the conversation, then let ActivityHandler route the activity."""
+        activity = as_json(turn_context.activity)
+        if activity.get("type") in translate.REMEMBERED_TYPES:
+            self.remember(turn_context.activity, activity)
+        if translate.is_personal(activity):
+            turn_context.on_send_activities(_as_new_message)
+        await super().on_turn(turn_context)
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        """A question typed to the bot, or a button pressed on one of its cards."""
+        activity = as_json(turn_context.activity)
+        if translate.is_submit(activity):
+            reply = self.answer_submit(activity)
+            if reply is not None:
+                await deliver(turn_context, to_activity(reply))
+            return
+        message = translate.incoming_message(activity)
+        if message is None:
+            return
+        reply = self.services.assistant.handle(message)
+        await deliver(turn_context, to_activity(reply, question=message.text))
+
+    def answer_submit(self, activity: dict[str, Any]) -> Reply | None:
+        """The reply to a card submit; None when it is not one of ours or has no sender."""
+        action = translate.card_action(activity)
+        user = translate.user_ref(activity)
+        if action is None or user is None:
+            LOG.info("ignored a submit that is not ours (activity %s)", activity.get("id"))
+            return None
+        return dispatch_card_action(
+            action,
+            assistant=self.services.assistant,
+            feedback=self.services.feedback,
+            user=user,
+            conversation_id=activity["conversation"]["id"],
+            message_id=str(activity.get("replyToId") or ""),
+        )
+
+    def remember(self, activity: Activity, data: dict[str, Any]) -> None:
+        """Store the conversation reference of the sender (keyed by AAD object id)."""
+        reference = TurnContext.get_conversation_reference(activity).serialize()
+        stored = translate.stored_reference(data, reference)
+        if stored is not None:
+            self.services.references.save(stored)
+
+
+def as_json(activity: Activity) -> dict[str, Any]:
+    """The activity in the JSON form Teams sends (camelCase keys).
+
+    msrest's serializer drops the properties an Entity does not declare, which are exactly the
+    ones a mention carries (`mentioned`, `text`), so entities are rebuilt from the model.
+    """
+    data: dict[str, Any] = activity.serialize()
+    if activity.entities:
+        data["entities"] = [_entity_json(entity) for entity in activity.entities]
+    return data
+
+
+def _entity_json(entity: Any) -> dict[str, Any]:
+    extra = getattr(entity, "additional_properties", None) or {}
+    return {**extra, "type": getattr(entity, "type", None)}
+
+
+def to_activity(reply: Reply, *, question: str | None = None) -> Activity:
+    """The outgoing activity: an Adaptive Card for answers, plain text for everything else."""
+    if not cards.is_card_reply(reply):
+        return Activity(
+            type=ActivityTypes.message, text=cards.plain_text(reply), text_format="plain"
+        )
+    card = cards.render_card(reply, question=question)
+    return Activity(
+        type=ActivityTypes.message,
+        summary=cards.summary(reply),
+        attachments=[Attachment(content_type=cards.CONTENT_TYPE, content=card)],
+    )
+
+
+async def deliver(turn_context: TurnContext, activity: Activity) -> str | None:
+    """Send `activity`, retrying 429 and 5xx briefly; log a failure with ids only."""
+    conversation = turn_context.activity.conversation.id
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            response: ResourceResponse | None = await turn_context.send_activity(activity)
+            return response.id if response else None
+        except HttpOperationError as exc:
+            status = _status(exc)
+            if status not in RETRY_STATUSES or attempt == MAX_ATTEMPTS:
+                _log_failure(turn_context, conversation, f"HTTP {status}", attempt)
+                return None
+            await asyncio.sleep(_retry_delay(exc, attempt))
+        except (ClientRequestError, OSError) as exc:
+            _log_failure(turn_context, conversation, type(exc).__name__, attempt)
+            return None
+    return None
+
+
+async def _as_new_message(
+    turn_context: TurnContext, activities: list[Activity], send: Callable[[], Awaitable[Any]]
+) -> Any:
+    """In a personal chat, post replies as new messages rather than replies to an activity."""
+    for activity in activities:
+        activity.reply_to_id = None
+    return await send()
+
+
+def _status(exc: HttpOperationError) -> int:
+    response = getattr(exc, "response", None)
+    return int(getattr(response, "status_code", 0) or 0)
+
+
+def _retry_delay(exc: HttpOperationError, attempt: int) -> float:
+    """Retry-After when the connector sends one (capped), otherwise a short back-off."""
+    headers = getattr(getattr(exc, "response", None), "headers", None) or {}
+    try:
+        wanted = float(headers.get("Retry-After", ""))
+    except ValueError:
+        wanted = 0.25 * attempt
+    return max(0.0, min(wanted, MAX_RETRY_DELAY))
+
+
+def _log_failure(turn_context: TurnContext, conversation: str, reason: str, attempts: int) -> None:
+    LOG.warning(
+        "Teams delivery failed: %s after %d attempt(s) (conversation %s, activity %s)",
+        reason,
+        attempts,
+        conversation,
+        turn_context.activity.id,
+    )
+
+
+async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
+    """The adapter's last resort: log with ids only, and let the request end normally."""
+    LOG.error(
+        "Teams turn failed: %s (conversation %s, activity %s)",
+        type(error).__name__,
+        turn_context.activity.conversation.id if turn_context.activity.conversation else "-",
+        turn_context.activity.id,
+    )

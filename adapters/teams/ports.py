@@ -1,0 +1,97 @@
+"""The small seams the Teams adapter needs from storage: feedback and conversation references.
+
+Both come with an in-memory implementation, right for one process. A database-backed one (for
+proactive messages from the dispatcher) only has to provide the same methods. Nothing here is a
+botbuilder type: a conversation reference is stored as the JSON object Teams itself uses.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One 👍/👎 click on an answer (the same fields as the Slack adapter's)."""
+
+    platform: str
+    user_id: str
+    clause_id: str
+    helpful: bool
+    channel_id: str = ""
+    message_ts: str = ""
+
+
+class FeedbackSink(Protocol):
+    """Where feedback clicks go. Called on the event loop, so it must be quick (one insert)."""
+
+    def record(self, feedback: Feedback) -> None:
+        """Store one feedback click."""
+        ...
+
+
+class InMemoryFeedback:
+    """Keeps feedback in a list: the default, and what the tests inspect."""
+
+    def __init__(self) -> None:
+        self.items: list[Feedback] = []
+
+    def record(self, feedback: Feedback) -> None:
+        """Append the click to `items`."""
+        self.items.append(feedback)
+
+
+@dataclass(frozen=True)
+class StoredReference:
+    """Where to reach one person in Teams later: a conversation reference, as plain data.
+
+    `reference` is the Bot Framework's ConversationReference in its JSON form (camelCase keys:
+    `serviceUrl`, `conversation`, `bot`, `user`, ...), which a database can keep as a JSON column.
+    """
+
+    aad_object_id: str
+    user_id: str
+    conversation_id: str
+    conversation_type: str
+    service_url: str
+    tenant_id: str = ""
+    reference: dict[str, Any] = field(default_factory=dict)
+
+
+class ConversationReferenceStore(Protocol):
+    """Conversation references keyed by AAD object id (the id the org file calls `teams_id`)."""
+
+    def save(self, reference: StoredReference) -> None:
+        """Remember `reference` for its person and conversation type (replacing an older one)."""
+        ...
+
+    def get(
+        self, aad_object_id: str, *, conversation_type: str = "personal"
+    ) -> StoredReference | None:
+        """The newest reference for that person in that kind of conversation, if any."""
+        ...
+
+
+class InMemoryConversationReferences:
+    """References in a dict: the default (one process), and what the tests inspect."""
+
+    def __init__(self) -> None:
+        self._items: dict[tuple[str, str], StoredReference] = {}
+        self._lock = threading.Lock()
+
+    def save(self, reference: StoredReference) -> None:
+        """Keep `reference`, replacing the one for the same person and conversation type."""
+        with self._lock:
+            self._items[(reference.aad_object_id, reference.conversation_type)] = reference
+
+    def get(
+        self, aad_object_id: str, *, conversation_type: str = "personal"
+    ) -> StoredReference | None:
+        """The reference for that person and conversation type, if any."""
+        with self._lock:
+            return self._items.get((aad_object_id, conversation_type))
+
+    def __len__(self) -> int:
+        return len(self._items)

@@ -1,0 +1,140 @@
+"""aiohttp ↔ botbuilder for `POST /api/messages`: guard the request, authenticate, dispatch.
+
+Thin on purpose. The guards come first, because botbuilder's own `CloudAdapter.process` answers
+500 for much that is the caller's fault: a body that is not JSON, a token that is not a JWT
+(PyJWT's DecodeError), a key id the metadata does not list (IndexError), a missing header
+(it passes "" where the SDK checks for None). So: 413 for an oversized body, 400 for one that
+is not an activity, 401 for any failure to authenticate, and only then the adapter's turn.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from botbuilder.core import serializer_helper  # type: ignore[import-untyped]
+from botbuilder.integration.aiohttp import CloudAdapter  # type: ignore[import-untyped]
+from botbuilder.schema import Activity  # type: ignore[import-untyped]
+from botframework.connector.auth import BotFrameworkAuthentication  # type: ignore[import-untyped]
+
+from adapters.teams import translate
+from adapters.teams.auth import TokenSource, build_authentication
+from adapters.teams.bot import TeamsBot, TeamsServices, on_turn_error
+from adapters.teams.ports import (
+    ConversationReferenceStore,
+    FeedbackSink,
+    InMemoryConversationReferences,
+    InMemoryFeedback,
+)
+from adapters.teams.settings import TeamsSettings
+from bot.assistant import Assistant
+
+LOG = logging.getLogger("policybot.teams")
+
+TEAMS_PATH = "/api/messages"
+AUTH_DISABLED_WARNING = (
+    "!!! TEAMS AUTHENTICATION IS DISABLED: MICROSOFT_APP_ID is empty, so POST %s accepts "
+    "requests from anyone and replies to any serviceUrl. For local testing only; never deploy "
+    "like this (docs/teams.md). !!!"
+)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def teams_route(
+    *,
+    assistant: Assistant,
+    settings: TeamsSettings,
+    feedback: FeedbackSink | None = None,
+    references: ConversationReferenceStore | None = None,
+    connector_token: TokenSource | None = None,
+) -> Handler:
+    """The aiohttp handler for POST /api/messages.
+
+    `feedback` and `references` default to in-memory stores (one process); `connector_token`
+    signs replies with a fixed token instead of the app password (tests).
+    """
+    if not settings.auth_enabled:
+        LOG.warning(AUTH_DISABLED_WARNING, TEAMS_PATH)
+    if settings.teams_openid_metadata_url:
+        LOG.warning(
+            "TEAMS_OPENID_METADATA_URL is set: tokens are checked against its keys (tests only)"
+        )
+    authentication = build_authentication(settings, connector_token=connector_token)
+    services = TeamsServices(
+        assistant=assistant,
+        feedback=feedback if feedback is not None else InMemoryFeedback(),
+        references=references if references is not None else InMemoryConversationReferences(),
+    )
+    return TeamsMessagesHandler(
+        authentication, TeamsBot(services), max_body_bytes=settings.teams_max_body_bytes
+    ).handle
+
+
+class TeamsMessagesHandler:
+    """The aiohttp handler for `POST /api/messages`."""
+
+    def __init__(
+        self, authentication: BotFrameworkAuthentication, bot: TeamsBot, *, max_body_bytes: int
+    ) -> None:
+        self.authentication = authentication
+        self.adapter = CloudAdapter(authentication)
+        self.adapter.on_turn_error = on_turn_error
+        self.bot = bot
+        self.max_body_bytes = max_body_bytes
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """Answer one request from the Bot Framework."""
+        if (request.content_length or 0) > self.max_body_bytes:
+            return json_error(413, "payload_too_large")
+        raw = await request.read()  # aiohttp's client_max_size answers 413 for chunked bodies
+        if len(raw) > self.max_body_bytes:
+            return json_error(413, "payload_too_large")
+        try:
+            activity = read_activity(raw)
+        except (ValueError, TypeError, RecursionError):
+            return json_error(400, "bad_request")
+        header = request.headers.get("Authorization", "").strip() or None
+        try:
+            result = await self.authentication.authenticate_request(activity, header)
+        except Exception as exc:  # the SDK raises many types for a bad token; all mean 401
+            LOG.info("Teams request refused: %s (activity %s)", type(exc).__name__, activity.id)
+            return json_error(401, "unauthorized")
+        return await self.run_turn(result, activity)
+
+    async def run_turn(self, result: Any, activity: Activity) -> web.Response:
+        """Run the bot's turn; an invoke's response becomes the HTTP response."""
+        try:
+            invoke = await self.adapter.process_activity(result, activity, self.bot.on_turn)
+        except Exception as exc:  # e.g. the connector client could not be built
+            LOG.error("Teams turn failed: %s (activity %s)", type(exc).__name__, activity.id)
+            return json_error(500, "internal_error")
+        if invoke is not None:
+            return invoke_response(invoke.status, invoke.body)
+        return web.Response(status=200)
+
+
+def read_activity(raw: bytes) -> Activity:
+    """The activity in `raw`; ValueError when it is not JSON or not shaped like an activity."""
+    body = translate.check_shape(json.loads(raw.decode("utf-8")))
+    activity = Activity().deserialize(body)
+    if not isinstance(activity, Activity) or not activity.type:
+        raise ValueError("not an activity")
+    return activity
+
+
+def invoke_response(status: int, body: Any) -> web.Response:
+    """An invoke's response. Some of the SDK's own error bodies cannot be serialized (they hold
+    an Exception), so those become a plain JSON error with the same status."""
+    try:
+        return web.json_response(serializer_helper(body), status=status)
+    except Exception:  # msrest's SerializationError, TypeError from json
+        return json_error(status, "invoke_failed")
+
+
+def json_error(status: int, error: str) -> web.Response:
+    """A JSON error response: {"error": ...}."""
+    return web.json_response({"error": error}, status=status)
