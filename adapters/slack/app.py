@@ -29,9 +29,16 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import blocks
 from adapters.slack.blocks import SlackMessage
-from adapters.slack.mrkdwn import to_plain, unescape
+from adapters.slack.home import register_home
+from adapters.slack.mrkdwn import escape, to_plain, unescape
 from adapters.slack.ports import EventDeduplicator, Feedback, FeedbackSink
 from adapters.slack.settings import SlackSettings
+from adapters.slack.workflows import (
+    DECISION_ACTIONS,
+    SCHOOL_ACTIONS,
+    WorkflowServices,
+    register_workflow_listeners,
+)
 from bot.assistant import Assistant
 from bot.models import IncomingMessage, Reply, UserRef
 
@@ -48,6 +55,8 @@ HANDLED_ACTIONS = (
     FEEDBACK_ACTIONS,
     WORKFLOW_ACTIONS,
     re.compile(rf"^{blocks.SHARE}$"),
+    DECISION_ACTIONS,
+    SCHOOL_ACTIONS,
 )
 
 DELIVERY_ERRORS = (SlackClientError, aiohttp.ClientError, TimeoutError, ValueError)
@@ -57,11 +66,13 @@ Body = dict[str, Any]
 
 @dataclass(frozen=True)
 class SlackServices:
-    """What the listeners need: the core, the feedback sink and a response_url sender."""
+    """What the listeners need: the core, the feedback sink, a response_url sender and,
+    when a database is wired in, the workflows (without them the B.3/B.2 buttons say "soon")."""
 
     assistant: Assistant
     feedback: FeedbackSink
     responder: ResponseUrlSender
+    workflows: WorkflowServices | None = None
 
 
 def retry_handlers() -> list[AsyncRetryHandler]:
@@ -92,12 +103,16 @@ def build_bolt_app(
     feedback: FeedbackSink,
     deduplicator: EventDeduplicator,
     client: AsyncWebClient | None = None,
+    workflows: WorkflowServices | None = None,
+    socket_mode: bool = False,
 ) -> AsyncApp:
-    """A Bolt app with every listener registered; Bolt verifies each request's signature."""
+    """A Bolt app with every listener registered; Bolt verifies each request's signature
+    (over HTTP; in Socket Mode the app token authenticates the connection instead)."""
     secret = settings.slack_signing_secret
     app = AsyncApp(
         name="policybot",
         signing_secret=secret.get_secret_value() if secret else None,
+        request_verification_enabled=not socket_mode,
         client=client or build_web_client(settings),
         logger=logging.getLogger("policybot.slack.bolt"),
     )
@@ -105,6 +120,7 @@ def build_bolt_app(
         assistant=assistant,
         feedback=feedback,
         responder=ResponseUrlSender(timeout=settings.slack_api_timeout_seconds),
+        workflows=workflows,
     )
     app.middleware(skip_repeated_events(deduplicator))
     register_ask_listeners(app, services)
@@ -217,10 +233,15 @@ def register_answer_actions(app: AsyncApp, services: SlackServices) -> None:
 
 
 def register_workflow_actions(app: AsyncApp, services: SlackServices) -> None:
-    """The B.3 "ask my director" and B.2 "escalate" buttons.
+    """The B.3 "ask my director" and B.2 "escalate" flows (adapters/slack/workflows.py).
 
-    For now they say the step is coming; the workflows (bot/workflows) get wired in here.
+    Without a database (services.workflows is None) the buttons say the step is coming.
     """
+    if services.workflows is not None:
+        say = ephemeral_sayer(services.responder)
+        register_workflow_listeners(app, services.workflows, say, WORKFLOW_ACTIONS)
+        register_home(app, services.workflows)
+        return
 
     @app.action(WORKFLOW_ACTIONS)
     async def on_workflow_button(ack: AsyncAck, body: Body) -> None:
@@ -231,6 +252,17 @@ def register_workflow_actions(app: AsyncApp, services: SlackServices) -> None:
             "replace_original": False,
         }
         await services.responder.send(body.get("response_url"), payload, what="coming soon")
+
+
+def ephemeral_sayer(responder: ResponseUrlSender) -> Callable[[Body, str], Awaitable[None]]:
+    """Tell only the person who pressed a button (e.g. "not yours"), via its response_url."""
+
+    async def say(body: Body, text: str) -> None:
+        message = blocks.notice(escape(text))
+        payload = {**message.as_payload(), "response_type": "ephemeral", "replace_original": False}
+        await responder.send(body.get("response_url"), payload, what="ephemeral notice")
+
+    return say
 
 
 async def thank_for_feedback(

@@ -1,7 +1,7 @@
 """The two small seams the Slack adapter needs from storage: feedback and event de-duplication.
 
-Both come with an in-memory implementation, which is right for one process. A database-backed
-implementation (shared by several web processes) only has to provide the same method.
+Both come with an in-memory implementation (one process, the tests' default) and a
+database-backed one (`policybot serve`: several web processes share PostgreSQL).
 """
 
 from __future__ import annotations
@@ -11,7 +11,12 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
+
+from bot.clock import Clock, SystemClock
+from bot.store.db import Store
+from bot.store.platform import first_seen, forget_seen_before, record_feedback, user_hash
 
 
 @dataclass(frozen=True)
@@ -95,3 +100,44 @@ class InMemoryEventDeduplicator:
             if expires > now:
                 return
             del self._expiry[oldest]
+
+
+class DbEventDeduplicator:
+    """Event ids in the database (`seen_events`): several processes answer each event once.
+
+    The insert either creates the row or conflicts with another process's; ids older than
+    `ttl` are deleted now and then (Slack stops retrying after minutes).
+    """
+
+    def __init__(self, store: Store, *, clock: Clock | None = None, ttl_hours: float = 24) -> None:
+        self.store = store
+        self.clock = clock or SystemClock()
+        self.ttl = timedelta(hours=ttl_hours)
+        self._calls = 0
+
+    def first_delivery(self, event_id: str) -> bool:
+        """True for the first process to record `event_id`; False for a repeat."""
+        self._calls += 1
+        if self._calls % 1000 == 1:
+            forget_seen_before(self.store, self.clock.now() - self.ttl)
+        return first_seen(self.store, f"slack:{event_id}", self.clock.now())
+
+
+class DbFeedback:
+    """Feedback in the database (`feedback`), the user as a keyed hash of their Slack id."""
+
+    def __init__(self, store: Store, *, secret: bytes, clock: Clock | None = None) -> None:
+        self.store = store
+        self.secret = secret
+        self.clock = clock or SystemClock()
+
+    def record(self, feedback: Feedback) -> None:
+        """Insert one click."""
+        record_feedback(
+            self.store,
+            platform=feedback.platform,
+            user=user_hash(self.secret, feedback.platform, feedback.user_id),
+            clause_id=feedback.clause_id,
+            helpful=feedback.helpful,
+            moment=self.clock.now(),
+        )

@@ -177,3 +177,40 @@ class ProcessedCommand(Base):
     key: Mapped[str] = mapped_column(String(KEY), primary_key=True)
     request_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime]
+
+
+class SeenEvent(Base):
+    """A platform event id already taken (Slack retries a delivery; processes share this)."""
+
+    __tablename__ = "seen_events"
+
+    key: Mapped[str] = mapped_column(String(KEY), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class FeedbackRow(Base):
+    """One 👍/👎 on an answer; the person is a keyed hash, never their platform id."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    user_hash: Mapped[str] = mapped_column(String(64))
+    clause_id: Mapped[str] = mapped_column(String(40), index=True)
+    helpful: Mapped[bool]
+    created_at: Mapped[datetime]
+
+
+class SentMessage(Base):
+    """Where an external port is sending the message with an idempotency key (written first).
+
+    `find_sent` reads it after a crash to know which conversation to search for the key.
+    """
+
+    __tablename__ = "sent_messages"
+
+    key: Mapped[str] = mapped_column(String(KEY), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(KEY))
+    thread: Mapped[str | None] = mapped_column(String(KEY))
+    created_at: Mapped[datetime]

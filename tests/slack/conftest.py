@@ -25,8 +25,14 @@ import pytest
 from aiohttp import web
 
 from adapters.server import build_app
-from adapters.slack.ports import InMemoryEventDeduplicator, InMemoryFeedback
+from adapters.slack.ports import (
+    EventDeduplicator,
+    FeedbackSink,
+    InMemoryEventDeduplicator,
+    InMemoryFeedback,
+)
 from adapters.slack.settings import SlackSettings
+from adapters.slack.workflows import WorkflowServices
 from bot.assistant import Assistant
 
 SECRET = "test-signing-secret-0123456789"
@@ -61,19 +67,33 @@ class Answer:
         return json.loads(self.text)
 
 
+LOST_RESPONSE = 599  # a scripted status: the call takes effect, but the answer is a 500
+
+
 @dataclass
 class FakeSlack:
-    """Slack's side on loopback: the Web API under /api/ and response URLs under /response/."""
+    """Slack's side on loopback: the Web API under /api/ and response URLs under /response/.
+
+    It keeps the messages posted (per channel, with threads, metadata and updates), so
+    conversations.history / .replies answer like Slack; `emails` plays users.info.
+    """
 
     calls: list[Call] = field(default_factory=list)
     scripts: dict[str, deque[int]] = field(default_factory=dict)
     delays: dict[str, float] = field(default_factory=dict)
     base_url: str = ""
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    emails: dict[str, str] = field(default_factory=dict)
+    socket_url: str = ""
+    sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    _ts: int = 0
 
     def app(self) -> web.Application:
         """The stand-in's aiohttp application."""
         app = web.Application()
         app.router.add_post("/api/{method}", self._web_api)
+        app.router.add_get("/api/{method}", self._web_api_get)
+        app.router.add_get("/socket", self._socket)
         app.router.add_post("/response/{name}", self._response_url)
         return app
 
@@ -93,6 +113,24 @@ class FakeSlack:
         method = request.match_info["method"]
         return await self._answer(method, await _read_args(request))
 
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode's WebSocket: say hello, then record every acknowledgement."""
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self.sockets.append(socket)
+        await socket.send_json({"type": "hello", "num_connections": 1})
+        async for message in socket:
+            if message.type == aiohttp.WSMsgType.TEXT:
+                self.calls.append(Call("socket_ack", json.loads(message.data)))
+        return socket
+
+    async def push(self, envelope: dict[str, Any]) -> None:
+        """Send an envelope over the open Socket Mode connection."""
+        await self.sockets[-1].send_json(envelope)
+
+    async def _web_api_get(self, request: web.Request) -> web.Response:
+        return await self._answer(request.match_info["method"], dict(request.query))
+
     async def _response_url(self, request: web.Request) -> web.Response:
         args = await request.json()
         args["_url_name"] = request.match_info["name"]
@@ -103,6 +141,9 @@ class FakeSlack:
         await asyncio.sleep(self.delays.get(method, 0.0))
         script = self.scripts.get(method)
         status = script.popleft() if script else 200
+        if status == LOST_RESPONSE:
+            _ok_body(self, method, args)
+            return web.Response(status=500, text="internal error")
         if status == 429:
             return web.json_response(
                 {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
@@ -111,15 +152,99 @@ class FakeSlack:
             return web.Response(status=status, text="internal error")
         if method == "response_url":
             return web.Response(text="ok")
-        return web.json_response(_ok_body(method, args))
+        return web.json_response(_ok_body(self, method, args))
+
+    def post(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Store a posted message (chat.postMessage) and answer with its ts."""
+        self._ts += 1
+        channel = str(args.get("channel"))
+        message = {
+            "ts": f"1700000000.{200 + self._ts:06d}",
+            "text": args.get("text"),
+            "blocks": _json_arg(args.get("blocks")) or [],
+            "metadata": _json_arg(args.get("metadata")),
+            "thread_ts": args.get("thread_ts"),
+        }
+        self.messages.setdefault(channel, []).append(message)
+        return {"ok": True, "channel": channel, "ts": message["ts"]}
+
+    def update(self, args: dict[str, Any]) -> dict[str, Any]:
+        """chat.update on a stored message."""
+        for message in self.messages.get(str(args.get("channel")), []):
+            if message["ts"] == args.get("ts"):
+                message.update(text=args.get("text"), blocks=_json_arg(args.get("blocks")) or [])
+                return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+        return {"ok": False, "error": "message_not_found"}
+
+    def history(self, args: dict[str, Any], *, thread: bool) -> dict[str, Any]:
+        """conversations.history (top level, newest first) or .replies (parent first)."""
+        stored = self.messages.get(str(args.get("channel")), [])
+        if thread:
+            ts = args.get("ts")
+            found = [m for m in stored if m["ts"] == ts or m["thread_ts"] == ts]
+        else:
+            found = [m for m in reversed(stored) if not m["thread_ts"]]
+        if str(args.get("include_all_metadata", "")).lower() not in ("true", "1"):
+            found = [{k: v for k, v in m.items() if k != "metadata"} for m in found]
+        return {"ok": True, "messages": found[: int(args.get("limit") or 100)]}
+
+    def open_conversation(self, args: dict[str, Any]) -> dict[str, Any]:
+        """conversations.open: D<user> for one user, G<users> for several."""
+        users = str(args.get("users")).split(",")
+        channel = f"D{users[0]}" if len(users) == 1 else "G" + "-".join(sorted(users))
+        return {"ok": True, "channel": {"id": channel}}
+
+    def user(self, args: dict[str, Any]) -> dict[str, Any]:
+        """users.info from `emails`."""
+        user = str(args.get("user"))
+        email = self.emails.get(user)
+        return {"ok": True, "user": {"id": user, "profile": {"email": email} if email else {}}}
+
+    def lookup(self, args: dict[str, Any]) -> dict[str, Any]:
+        """users.lookupByEmail from `emails`."""
+        for user, email in self.emails.items():
+            if email == args.get("email"):
+                return {"ok": True, "user": {"id": user}}
+        return {"ok": False, "error": "users_not_found"}
+
+    def in_channel(self, channel: str, *, thread: str | None = None) -> list[dict[str, Any]]:
+        """The stored messages of a channel (of one thread, without its parent, if given)."""
+        stored = self.messages.get(channel, [])
+        return [m for m in stored if thread is None or m["thread_ts"] == thread]
 
 
-def _ok_body(method: str, args: dict[str, Any]) -> dict[str, Any]:
+def _ok_body(slack: FakeSlack, method: str, args: dict[str, Any]) -> dict[str, Any]:
+    handlers: dict[str, Any] = {
+        "chat.postMessage": slack.post,
+        "chat.update": slack.update,
+        "conversations.history": lambda a: slack.history(a, thread=False),
+        "conversations.replies": lambda a: slack.history(a, thread=True),
+        "conversations.open": slack.open_conversation,
+        "users.info": slack.user,
+        "users.lookupByEmail": slack.lookup,
+    }
+    if method in handlers:
+        result: dict[str, Any] = handlers[method](args)
+        return result
     if method == "auth.test":
         return {"ok": True, "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "user": "bot"}
-    if method == "chat.postMessage":
-        return {"ok": True, "channel": args.get("channel"), "ts": "1700000000.000200"}
+    if method in ("views.open", "views.update", "views.publish"):
+        return {"ok": True, "view": {"id": "V1"}}
+    if method == "chat.getPermalink":
+        return {"ok": True, "permalink": "https://school.slack.com/archives/C1/p1700000000000300"}
+    if method == "apps.connections.open":
+        return {"ok": True, "url": slack.socket_url}
     return {"ok": True}
+
+
+def _json_arg(value: Any) -> Any:
+    """A JSON argument as sent in a form (a string) or in a JSON body (already decoded)."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
 
 
 async def _read_args(request: web.Request) -> dict[str, Any]:
@@ -127,9 +252,10 @@ async def _read_args(request: web.Request) -> dict[str, Any]:
         data = await request.json()
         return dict(data) if isinstance(data, dict) else {}
     form: dict[str, Any] = dict(await request.post())
-    blocks = form.get("blocks")
-    if isinstance(blocks, str):
-        form["blocks"] = json.loads(blocks)
+    for name in ("blocks", "view", "metadata"):
+        value = form.get(name)
+        if isinstance(value, str):
+            form[name] = json.loads(value)
     return form
 
 
@@ -156,18 +282,29 @@ def settings_for(api_url: str, **overrides: Any) -> SlackSettings:
 class SlackWorld:
     """Our server and Slack's stand-in, both on 127.0.0.1, driven from synchronous tests."""
 
-    def __init__(self, assistant: Assistant, **settings: Any) -> None:
+    def __init__(
+        self,
+        assistant: Assistant,
+        *,
+        workflows: WorkflowServices | None = None,
+        deduplicator: EventDeduplicator | None = None,
+        feedback: FeedbackSink | None = None,
+        slack: FakeSlack | None = None,
+        **settings: Any,
+    ) -> None:
         self.loop = asyncio.new_event_loop()
-        self.slack = FakeSlack()
+        self.slack = slack or FakeSlack()
         self.feedback = InMemoryFeedback()
-        self.deduplicator = InMemoryEventDeduplicator()
+        self.deduplicator = deduplicator or InMemoryEventDeduplicator()
         self._runners: list[web.AppRunner] = []
-        self.slack.base_url = self.run(self._start(self.slack.app()))
+        if slack is None:
+            self.slack.base_url = self.run(self._start(self.slack.app()))
         app = build_app(
             assistant=assistant,
             slack_settings=settings_for(f"{self.slack.base_url}/api/", **settings),
-            feedback=self.feedback,
+            feedback=feedback or self.feedback,
             deduplicator=self.deduplicator,
+            workflows=workflows,
         )
         self.url = self.run(self._start(app))
         self.session = self.run(_new_session())

@@ -11,6 +11,13 @@ import yaml
 from adapters.server import SLACK_PATH
 from adapters.slack import blocks
 from adapters.slack.app import COMMAND, EVENT_TYPES, HANDLED_ACTIONS
+from adapters.slack.home import HOME_EVENT
+from adapters.slack.workflows import COMMANDS as WORKFLOW_COMMANDS
+from adapters.slack.workflows import (
+    DOUBT_MESSAGE_SHORTCUT,
+    ESCALATE_MESSAGE_SHORTCUT,
+    ESCALATE_SHORTCUT,
+)
 from bot.assistant import Assistant
 from bot.models import IncomingMessage, Reply, UserRef
 from tests.slack.conftest import SlackWorld
@@ -23,11 +30,19 @@ LEAST_PRIVILEGE = {
     "im:history",
     "im:read",
     "im:write",
+    "mpim:write",
+    "mpim:history",
+    "channels:history",
+    "groups:history",
     "users:read",
     "users:read.email",
 }
 # Events API subscription names for the event types the listeners handle.
-SUBSCRIPTIONS = {"message": "message.im", "app_mention": "app_mention"}
+SUBSCRIPTIONS = {
+    "message": "message.im",
+    "app_mention": "app_mention",
+    HOME_EVENT: "app_home_opened",
+}
 
 
 @pytest.fixture(scope="module")
@@ -40,14 +55,15 @@ def manifest() -> dict[str, Any]:
 def test_the_slash_commands_are_the_ones_registered(manifest: dict[str, Any]) -> None:
     commands = manifest["features"]["slash_commands"]
 
-    assert [c["command"] for c in commands] == [COMMAND]
+    assert [c["command"] for c in commands] == [COMMAND, *WORKFLOW_COMMANDS]
     assert {c["url"] for c in commands} == {f"https://example.org{SLACK_PATH}"}
 
 
 def test_the_subscribed_events_are_the_ones_handled(manifest: dict[str, Any]) -> None:
     events = manifest["settings"]["event_subscriptions"]
 
-    assert sorted(events["bot_events"]) == sorted(SUBSCRIPTIONS[e] for e in EVENT_TYPES)
+    handled = (*EVENT_TYPES, HOME_EVENT)
+    assert sorted(events["bot_events"]) == sorted(SUBSCRIPTIONS[e] for e in handled)
     assert events["request_url"] == f"https://example.org{SLACK_PATH}"
 
 
@@ -57,6 +73,19 @@ def test_interactivity_is_on_and_scopes_are_least_privilege(manifest: dict[str, 
     assert interactivity == {"is_enabled": True, "request_url": f"https://example.org{SLACK_PATH}"}
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == LEAST_PRIVILEGE
     assert "user" not in manifest["oauth_config"]["scopes"]
+
+
+def test_the_shortcuts_and_the_home_tab_are_the_ones_registered(
+    manifest: dict[str, Any],
+) -> None:
+    shortcuts = {(s["type"], s["callback_id"]) for s in manifest["features"]["shortcuts"]}
+
+    assert shortcuts == {
+        ("global", ESCALATE_SHORTCUT),
+        ("message", DOUBT_MESSAGE_SHORTCUT),
+        ("message", ESCALATE_MESSAGE_SHORTCUT),
+    }
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
 
 
 def every_kind_of_reply(assistant: Assistant) -> list[Reply]:

@@ -1,0 +1,79 @@
+"""Small platform-neutral records the adapters keep: seen event ids, feedback, sent messages.
+
+`first_seen` is an insert-or-conflict on a unique key, so any number of processes sharing the
+database agree on which one takes an event: exactly one insert succeeds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+
+from sqlalchemy import delete, insert
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.store.db import Store
+from bot.store.models import KEY, FeedbackRow, SeenEvent, SentMessage
+
+
+def first_seen(store: Store, key: str, moment: datetime) -> bool:
+    """True for the first process to record `key`; False for every later attempt."""
+    values = {"key": key[:KEY], "seen_at": moment}
+    dialect = postgresql if not store.is_sqlite else sqlite
+    statement = (
+        dialect.insert(SeenEvent).values(values).on_conflict_do_nothing().returning(SeenEvent.key)
+    )
+    with store.transaction() as session:
+        return session.execute(statement).first() is not None
+
+
+def forget_seen_before(store: Store, moment: datetime) -> int:
+    """Delete event ids seen before `moment` (platforms stop retrying after minutes)."""
+    with store.transaction() as session:
+        result = session.execute(delete(SeenEvent).where(SeenEvent.seen_at < moment))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+def user_hash(secret: bytes, platform: str, user_id: str) -> str:
+    """A keyed hash of a platform user id: stable per person, not reversible without `secret`."""
+    return hmac.new(secret, f"{platform}:{user_id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def record_feedback(
+    store: Store, *, platform: str, user: str, clause_id: str, helpful: bool, moment: datetime
+) -> None:
+    """Store one 👍/👎 (`user` is already hashed)."""
+    with store.transaction() as session:
+        session.execute(
+            insert(FeedbackRow).values(
+                platform=platform,
+                user_hash=user[:64],
+                clause_id=clause_id[:40],
+                helpful=helpful,
+                created_at=moment,
+            )
+        )
+
+
+def remember_sending(
+    store: Store, key: str, *, platform: str, channel: str, thread: str | None, moment: datetime
+) -> None:
+    """Record where the message with `key` goes, before sending it (kept on a retry)."""
+    with store.transaction() as session:
+        if session.get(SentMessage, key[:KEY]) is None:
+            session.add(
+                SentMessage(
+                    key=key[:KEY],
+                    platform=platform,
+                    channel=channel,
+                    thread=thread,
+                    created_at=moment,
+                )
+            )
+
+
+def where_sent(store: Store, key: str) -> SentMessage | None:
+    """Where the message with `key` was being sent, if a port recorded it."""
+    with store.transaction() as session:
+        return session.get(SentMessage, key[:KEY])
