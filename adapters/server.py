@@ -1,14 +1,15 @@
 """The web server: one aiohttp application for every platform.
 
 Routes: `POST /slack/events` (Bolt's single endpoint: events, slash commands, interactivity,
-shortcuts, options) and `GET /healthz`. Without a Slack token and signing secret the server still
-starts; the Slack route then answers 503 and says which variables are missing.
+shortcuts, options), `POST /api/messages` (Microsoft Teams) and `GET /healthz`. Without a Slack
+token and signing secret the server still starts; the Slack route then answers 503 and says
+which variables are missing.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
@@ -22,11 +23,15 @@ from adapters.slack.ports import (
     InMemoryFeedback,
 )
 from adapters.slack.settings import SlackSettings
+from adapters.slack.workflows import WorkflowServices
+from adapters.teams.route import TEAMS_PATH, teams_route
+from adapters.teams.settings import TeamsSettings
 from bot.assistant import Assistant
 
 LOG = logging.getLogger("policybot.server")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Background = Callable[[web.Application], AsyncIterator[None]]
 
 SLACK_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
@@ -39,14 +44,24 @@ def build_app(
     feedback: FeedbackSink | None = None,
     deduplicator: EventDeduplicator | None = None,
     slack_client: AsyncWebClient | None = None,
+    workflows: WorkflowServices | None = None,
+    teams_settings: TeamsSettings | None = None,
 ) -> web.Application:
-    """The aiohttp application with the Slack endpoint and the health check.
+    """The aiohttp application: the Slack and Teams endpoints and the health check.
 
+    `teams_settings` adds POST /api/messages (without it, Teams is not served);
     `feedback` and `deduplicator` default to in-memory implementations (one process);
-    `slack_client` replaces the Web API client built from the settings.
+    `slack_client` replaces the Web API client built from the settings; `workflows` (the
+    database and the organisation) turns on the doubt check, the escalation and App Home.
     """
-    app = web.Application(client_max_size=slack_settings.slack_max_body_bytes)
+    limits = [slack_settings.slack_max_body_bytes]
+    if teams_settings is not None:
+        limits.append(teams_settings.teams_max_body_bytes)
+    # aiohttp applies client_max_size before any route; each route enforces its own limit.
+    app = web.Application(client_max_size=max(limits))
     app.router.add_get(HEALTH_PATH, healthz)
+    if teams_settings is not None:
+        app.router.add_post(TEAMS_PATH, teams_route(assistant=assistant, settings=teams_settings))
     app.router.add_post(
         SLACK_PATH,
         slack_route(
@@ -55,6 +70,7 @@ def build_app(
             feedback=feedback if feedback is not None else InMemoryFeedback(),
             deduplicator=deduplicator if deduplicator is not None else InMemoryEventDeduplicator(),
             client=slack_client,
+            workflows=workflows,
         ),
     )
     return app
@@ -67,6 +83,7 @@ def slack_route(
     feedback: FeedbackSink,
     deduplicator: EventDeduplicator,
     client: AsyncWebClient | None,
+    workflows: WorkflowServices | None = None,
 ) -> Handler:
     """The handler for POST /slack/events, or a 503 stand-in when Slack is not configured."""
     if settings.slack_signing_secret is None or not settings.slack_enabled:
@@ -84,6 +101,7 @@ def slack_route(
         feedback=feedback,
         deduplicator=deduplicator,
         client=client,
+        workflows=workflows,
     )
     return SlackEventsHandler(
         bolt_app,
@@ -113,14 +131,23 @@ def run_server(
     host: str = "0.0.0.0",
     feedback: FeedbackSink | None = None,
     deduplicator: EventDeduplicator | None = None,
+    workflows: WorkflowServices | None = None,
+    background: Sequence[Background] = (),
+    teams_settings: TeamsSettings | None = None,
 ) -> None:
-    """Serve until interrupted, on `host` and the port from PORT (default 3978)."""
+    """Serve until interrupted, on `host` and the port from PORT (default 3978).
+
+    `background` are aiohttp cleanup contexts run alongside (e.g. the outbox dispatcher).
+    """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = build_app(
         assistant=assistant,
         slack_settings=slack_settings,
         feedback=feedback,
         deduplicator=deduplicator,
+        workflows=workflows,
+        teams_settings=teams_settings,
     )
+    app.cleanup_ctx.extend(background)
     LOG.info("serving on http://%s:%s", host, slack_settings.port)
     web.run_app(app, host=host, port=slack_settings.port, print=None)

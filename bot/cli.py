@@ -43,10 +43,16 @@ def build_parser() -> argparse.ArgumentParser:
     knowledge_sub = knowledge.add_subparsers(dest="knowledge_command", required=True)
     check = knowledge_sub.add_parser("check", help="validate protocol.yaml and lexicon.yaml")
     check.add_argument("--dir", type=Path, help="the knowledge folder (default: bundled)")
-    serve = sub.add_parser("serve", help="run the web server: Slack endpoint and health check")
+    serve = sub.add_parser("serve", help="run the web server: Slack, Teams and the health check")
     serve.add_argument(
         "--host", default="0.0.0.0", help="address to listen on (PORT sets the port)"
     )
+    serve.add_argument(
+        "--socket-mode", action="store_true", help="take Slack events over Socket Mode"
+    )
+    package = sub.add_parser("teams-package", help="write the Microsoft Teams app package (zip)")
+    package.add_argument("--app-id", required=True, help="the bot's Microsoft App ID (a GUID)")
+    package.add_argument("--out", type=Path, default=Path("build/policybot-teams.zip"))
     add_workflow_commands(sub)
     return parser
 
@@ -65,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     try:
         settings = load_settings()
+        if args.command == "teams-package":
+            return cmd_teams_package(args.app_id, args.out)
         if args.command == "knowledge":
             return cmd_knowledge_check(args.dir or settings.knowledge_dir)
         if args.command in WORKFLOW_COMMANDS:
@@ -76,7 +84,8 @@ def _run(args: argparse.Namespace) -> int:
         knowledge = _load(settings)
         index = build_index(knowledge, _config(settings))
         if args.command == "serve":
-            return cmd_serve(Assistant(knowledge, index=index), host=args.host)
+            assistant = Assistant(knowledge, index=index)
+            return cmd_serve(assistant, settings, host=args.host, socket_mode=args.socket_mode)
     except (SettingsError, KnowledgeError) as exc:
         print(exc, file=sys.stderr)
         return EXIT_FAIL
@@ -98,12 +107,37 @@ def _config(settings: Settings) -> MatcherConfig:
     )
 
 
-def cmd_serve(assistant: Assistant, *, host: str) -> int:
-    """Run the aiohttp server until interrupted (the composition root for the adapters)."""
-    from adapters.server import run_server
-    from adapters.slack.settings import load_slack_settings
+def cmd_serve(
+    assistant: Assistant, settings: Settings, *, host: str, socket_mode: bool = False
+) -> int:
+    """Run the aiohttp server until interrupted (the composition root for the adapters).
 
-    run_server(assistant=assistant, slack_settings=load_slack_settings(), host=host)
+    With Slack configured, the workflows, the database-backed event de-duplication and
+    feedback, and the outbox dispatcher run in this process too (adapters/slack/service.py).
+    """
+    from adapters.server import run_server
+    from adapters.slack.service import serve
+    from adapters.slack.settings import load_slack_settings
+    from adapters.teams.settings import load_teams_settings
+
+    slack, teams = load_slack_settings(), load_teams_settings()
+    if slack.slack_enabled or (socket_mode and slack.slack_bot_token):
+        serve(assistant, settings, slack, host=host, socket_mode=socket_mode, teams_settings=teams)
+    else:
+        run_server(assistant=assistant, slack_settings=slack, host=host, teams_settings=teams)
+    return EXIT_OK
+
+
+def cmd_teams_package(app_id: str, out: Path) -> int:
+    """Write the Teams app package with the app id filled in."""
+    from adapters.teams.package import build_teams_package
+
+    try:
+        written = build_teams_package(app_id, out)
+    except (ValueError, OSError) as exc:
+        print(f"policybot teams-package: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    print(f"wrote {written}: upload it in Teams (Apps > Manage your apps > Upload an app)")
     return EXIT_OK
 
 

@@ -9,7 +9,9 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -194,9 +196,21 @@ def test_serve_answers_health_checks_and_stops_on_sigterm() -> None:
     try:
         body = _get_when_up(f"http://127.0.0.1:{port}/healthz")
         assert json.loads(body) == {"status": "ok"}
+        assert _post_status(f"http://127.0.0.1:{port}/slack/events", b"x") == 503
+        assert _post_status(f"http://127.0.0.1:{port}/api/messages", b"not json") == 400
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def _post_status(url: str, body: bytes) -> int:
+    request = urllib.request.Request(url, data=body, method="POST")
+    request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
 
 
 def _get_when_up(url: str, *, seconds: float = 30.0) -> bytes:
@@ -215,3 +229,19 @@ def test_serve_with_a_bad_port_names_the_variable() -> None:
     result = run("serve", env={"PORT": "abc"})
     assert result.returncode == 1
     assert "PORT" in result.stderr
+
+
+def test_teams_package_is_written_with_the_app_id(tmp_path: Path) -> None:
+    app_id = "00000000-1111-2222-3333-444444444444"
+    out = tmp_path / "teams.zip"
+    result = run("teams-package", "--app-id", app_id, "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(out) as archive:
+        assert sorted(archive.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        assert app_id in archive.read("manifest.json").decode("utf-8")
+
+
+def test_teams_package_refuses_a_bad_app_id(tmp_path: Path) -> None:
+    result = run("teams-package", "--app-id", "not-a-guid", "--out", str(tmp_path / "x.zip"))
+    assert result.returncode == 1
+    assert "GUID" in result.stderr
