@@ -37,7 +37,8 @@ pytest: $(VENV)/.installed-dev
 	$(BIN)/pytest
 
 eval: $(VENV)/.installed
-	$(BIN)/policybot eval --quiet evaluation/tune.yaml evaluation/tune2.yaml evaluation/heldout.yaml
+	$(BIN)/policybot eval --quiet evaluation/tune.yaml evaluation/tune2.yaml evaluation/tune3.yaml \
+		evaluation/heldout.yaml evaluation/heldout2.yaml
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_matcher.py

@@ -68,7 +68,7 @@ class ConceptTagger:
             return set()
         if len(words) == 1 and len(words[0]) <= 2:
             return {tuple(words)}  # "x", "ig", "tt": only the exact spelling counts
-        return {tuple(words)} | {tuple(stem(w, lang) for w in words) for lang in LANGUAGES}
+        return {tuple(words)} | {tuple(_trusted_stem(w, lang) for w in words) for lang in LANGUAGES}
 
     def _add_term(self, words: list[str], concept_id: str) -> None:
         if not words or len(words) > MAX_PHRASE:

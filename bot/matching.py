@@ -36,13 +36,13 @@ IntArray = npt.NDArray[np.int64]
 class MatcherConfig:
     """Weights and thresholds, tuned on evaluation/tune.yaml only."""
 
-    nearest_weight: float = 0.5
+    nearest_weight: float = 0.4
     concept_weight: float = 0.2
     fuzzy_weight: float = 0.3
     contrast_weight: float = 0.15
-    stem_feature_weight: float = 0.7
+    stem_feature_weight: float = 1.0
     text_doc_weight: float = 0.85
-    calibration: tuple[float, float, float] = (12.53, 0.0, -4.63)
+    calibration: tuple[float, float, float] = (13.07, 0.0, -4.63)
     threshold: float = 0.3
     near_tie: float = 0.04
     candidates: int = 12

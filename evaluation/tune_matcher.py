@@ -1,6 +1,6 @@
 """Grid-search the matcher's weights and fit its confidence calibration on the TUNING set only.
 
-Usage: .venv/bin/python evaluation/tune_matcher.py [evaluation/tune.yaml evaluation/tune2.yaml]
+Usage: .venv/bin/python evaluation/tune_matcher.py [FILE ...]   (default: the three tune*.yaml)
 
 The held-out set (evaluation/heldout.yaml) must never be passed here: it measures how the tuned
 matcher generalises. Prints the best weights and the logistic calibration to put into
@@ -66,11 +66,8 @@ def accuracy(data: list[Sample], a: float, c: float, threshold: float) -> tuple[
 
 
 def main() -> None:
-    paths = [Path(p) for p in sys.argv[1:]] or [
-        Path("evaluation/tune.yaml"),
-        Path("evaluation/tune2.yaml"),
-    ]
-    if any("heldout" in p.name for p in paths):
+    paths = [Path(p) for p in sys.argv[1:]] or sorted(Path("evaluation").glob("tune*.yaml"))
+    if any("heldout" in p.name for p in paths):  # heldout.yaml, heldout2.yaml
         raise SystemExit("refusing to tune on the held-out set")
     items = [item for path in paths for item in load_question_set(path)]
     knowledge = load_knowledge()
