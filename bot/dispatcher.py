@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.models import Reply
-from bot.ports import ChatPort, Recipient, TransactionalPort
+from bot.ports import ChatPort, Recipient, RetryLater, TransactionalPort
 from bot.store.crash import crash_point
 from bot.store.models import OutboxRow, RequestRow
 from bot.store.outbox import (
@@ -173,6 +173,9 @@ class Dispatcher:
         if not counted:
             row.attempts += 1
             row.next_attempt_at = self._now() + self.backoff.delay(row.attempts)
+        if isinstance(exc, RetryLater):  # the platform said when: never retry sooner
+            asked = self._now() + timedelta(seconds=exc.retry_after)
+            row.next_attempt_at = max(row.next_attempt_at, asked)
         row.last_error = type(exc).__name__[:200]
         if row.attempts >= self.backoff.max_attempts:
             row.status = FAILED

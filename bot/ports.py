@@ -16,6 +16,18 @@ from sqlalchemy.orm import Session
 from bot.models import Lang, Reply
 
 
+class RetryLater(Exception):
+    """The platform asked to wait before trying again (e.g. HTTP 429 with Retry-After).
+
+    The dispatcher then retries no sooner than `retry_after` seconds from now, or after its
+    own backoff delay if that is longer.
+    """
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = max(0.0, retry_after)
+
+
 @dataclass(frozen=True)
 class Recipient:
     """A person to deliver to, with their id on the port's platform (None if unknown)."""

@@ -23,7 +23,7 @@ from slack_sdk.web import WebClient
 from adapters.slack import blocks
 from bot.clock import Clock, SystemClock
 from bot.models import Lang, Reply
-from bot.ports import Recipient
+from bot.ports import Recipient, RetryLater
 from bot.store.db import Store
 from bot.store.platform import remember_sending, where_sent
 from bot.workflows.escalation import escalation_buttons
@@ -34,10 +34,15 @@ ACTIONS_BLOCK = "escalation_actions"
 REQUEST_KEY = re.compile(r"^r(\d+):")
 TYPED_CHOICES = re.compile(r"^(Kies|Choose): /")
 SEARCH_LIMIT = 200
+RATE_LIMITED = 429
 
 
 class SlackDeliveryError(Exception):
     """A Web API call failed; the message says which method and Slack's error code only."""
+
+
+class SlackRateLimited(SlackDeliveryError, RetryLater):
+    """HTTP 429: the outbox waits at least Slack's Retry-After before the next attempt."""
 
 
 @dataclass(frozen=True)
@@ -227,8 +232,21 @@ class SlackPort:
         except SlackApiError as exc:
             status = getattr(exc.response, "status_code", "-")
             code = _error_code(exc.response)
+            if status == RATE_LIMITED:
+                wait = _retry_after(exc.response)
+                raise SlackRateLimited(f"{method}: rate limited", retry_after=wait) from None
             raise SlackDeliveryError(f"{method}: error={code} status={status}") from None
         return response.data if hasattr(response, "data") else response
+
+
+def _retry_after(response: Any) -> float:
+    """Slack's Retry-After header in seconds (0 when absent or unreadable)."""
+    headers = getattr(response, "headers", None) or {}
+    value = next((v for k, v in headers.items() if str(k).lower() == "retry-after"), "0")
+    try:
+        return float(value[0] if isinstance(value, list) else value)
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def render(message: Reply, *, mention: str | None = None) -> blocks.SlackMessage:

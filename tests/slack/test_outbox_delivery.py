@@ -47,11 +47,8 @@ def test_a_failing_web_api_is_retried_with_backoff(flow: WorkflowWorld, status: 
 
     flow.dispatch()
     failed = row(flow)
-    assert (failed.status, failed.attempts, failed.last_error) == (
-        "pending",
-        1,
-        "SlackDeliveryError",
-    )
+    expected_error = "SlackRateLimited" if status == 429 else "SlackDeliveryError"
+    assert (failed.status, failed.attempts, failed.last_error) == ("pending", 1, expected_error)
     assert flow.slack.in_channel(DIRECTOR_DM) == []
     assert flow.dispatch() == 0  # not due before the backoff delay
 
@@ -124,3 +121,14 @@ def test_the_dispatcher_runs_in_the_background_of_the_web_app(flow: WorkflowWorl
     finally:
         flow.run(runner.cleanup())
     assert row(flow).status == "delivered"
+
+
+def test_slack_retry_after_is_honoured_by_the_outbox(flow: WorkflowWorld) -> None:
+    submitted(flow)
+    flow.slack.answer_with("chat.postMessage", 429)
+    before = flow.clock.now()
+    flow.dispatch()
+    failed = row(flow)
+    assert failed.last_error == "SlackRateLimited"
+    assert failed.next_attempt_at is not None
+    assert failed.next_attempt_at >= before + timedelta(seconds=1)  # the stand-in's Retry-After

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.clock import ManualClock
 from bot.dispatcher import Dispatcher
 from bot.models import Reply
-from bot.ports import Recipient
+from bot.ports import Recipient, RetryLater
 from bot.store.models import OutboxRow, RequestRow
 from bot.store.outbox import Backoff
 from bot.workflows.base import Actor, Context
@@ -160,3 +160,34 @@ def test_publish_times_are_read_in_the_school_zone() -> None:
             assert "Die tijd begrijp ik niet" in exc.message.nl
         else:
             raise AssertionError(bad)
+
+
+class RateLimitedPort(FlakyPort):
+    """Answers 'retry later' once, asking for `seconds`."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+
+    def _deliver(self, key: str, text: str) -> str:
+        if self.seconds:
+            wait, self.seconds = self.seconds, 0.0
+            self.calls.append(key)
+            raise RetryLater("rate limited", retry_after=wait)
+        return super()._deliver(key, text)
+
+
+def test_a_platform_asking_to_wait_is_not_retried_sooner(ctx: Context, clock: ManualClock) -> None:
+    port = RateLimitedPort(seconds=120)
+    dispatcher = Dispatcher(ctx, {"console": port}, backoff=Backoff(base=5, max_attempts=5))
+    submit(ctx, Actor(ANNA), DoubtDraft("Open dag!"))
+    dispatcher.run_once()
+    [row] = rows(ctx)
+    assert (row.status, row.last_error) == ("pending", "RetryLater")
+    assert row.next_attempt_at == clock.now() + timedelta(seconds=120)
+    clock.advance(seconds=60)
+    dispatcher.run_once()
+    assert len(port.calls) == 1  # the backoff alone (5 s) would have retried by now
+    clock.advance(seconds=60)
+    dispatcher.run_once()
+    assert rows(ctx)[0].status == "delivered"
