@@ -295,6 +295,17 @@ def leaders_to_ask(school: School, request: RequestRow) -> tuple[str, ...]:
     return tuple(d for d in school.deputies if d not in (request.assignee, request.requester))
 
 
+def place_requester(session: Session, ctx: Context, actor: Actor) -> tuple[School, str] | Outcome:
+    """The requester's school and who handles their request, or the refusal that says why."""
+    school = school_of(session, ctx, actor.email)
+    if school is None:
+        return Outcome(False, texts.NO_SCHOOL, code="no_school")
+    assignee = assignee_for(school, actor.email)
+    if assignee is None:
+        return Outcome(False, both(texts.NO_DIRECTOR, school=school.name), code="no_director")
+    return school, assignee
+
+
 def assignee_for(school: School, requester: str) -> str | None:
     """Who handles a request: the first director who is not the requester, else a deputy."""
     for email in school.leaders:

@@ -25,7 +25,6 @@ from bot.workflows.base import (
     Actor,
     Context,
     Outcome,
-    assignee_for,
     audit,
     both,
     cancel_reminders,
@@ -35,9 +34,9 @@ from bot.workflows.base import (
     notify,
     now,
     ok,
+    place_requester,
     remember_command,
     schedule,
-    school_of,
     seen_command,
     transition,
 )
@@ -81,12 +80,10 @@ def submit(
         seen = seen_command(session, dedup_key)
         if seen is not None:
             return ok(texts.DOUBT_ALREADY, seen, id=seen)
-        school = school_of(session, ctx, actor.email)
-        if school is None:
-            return Outcome(False, texts.NO_SCHOOL, code="no_school")
-        assignee = assignee_for(school, actor.email)
-        if assignee is None:
-            return Outcome(False, both(texts.NO_DIRECTOR, school=school.name), code="no_director")
+        placed = place_requester(session, ctx, actor)
+        if isinstance(placed, Outcome):
+            return placed
+        school, assignee = placed
         request = _store_request(session, ctx, actor, draft, school, assignee)
         audit(session, ctx, actor, "submitted", request_id=request.id, to_status="submitted")
         _send_to_leader(session, ctx, request, assignee, "submitted", effect="mark_waiting")

@@ -27,7 +27,6 @@ from bot.workflows.base import (
     Actor,
     Context,
     Outcome,
-    assignee_for,
     audit,
     both,
     cancel_reminders,
@@ -38,11 +37,11 @@ from bot.workflows.base import (
     now,
     ok,
     person,
+    place_requester,
     recipient,
     remember_command,
     route,
     schedule,
-    school_of,
     seen_command,
     transition,
 )
@@ -74,12 +73,10 @@ def open_escalation(
         seen = seen_command(session, dedup_key)
         if seen is not None:
             return ok(texts.ALREADY_DONE, seen, id=seen)
-        school = school_of(session, ctx, actor.email)
-        if school is None:
-            return Outcome(False, texts.NO_SCHOOL, code="no_school")
-        assignee = assignee_for(school, actor.email)
-        if assignee is None:
-            return Outcome(False, both(texts.NO_DIRECTOR, school=school.name), code="no_director")
+        placed = place_requester(session, ctx, actor)
+        if isinstance(placed, Outcome):
+            return placed
+        school, assignee = placed
         request = _store(session, ctx, actor, report, school, assignee)
         audit(session, ctx, actor, "opened", request_id=request.id, to_status="open")
         _alert_leader(session, ctx, request, assignee, "opened")

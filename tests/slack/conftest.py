@@ -16,7 +16,7 @@ import json
 import time
 from collections import deque
 from collections.abc import Awaitable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -34,6 +34,8 @@ from adapters.slack.ports import (
 from adapters.slack.settings import SlackSettings
 from adapters.slack.workflows import WorkflowServices
 from bot.assistant import Assistant
+from bot.matching import MatcherConfig, build_index
+from bot.models import Knowledge
 
 SECRET = "test-signing-secret-0123456789"
 TOKEN = "xoxb-test-token"
@@ -515,3 +517,22 @@ def world(assistant: Assistant) -> Iterator[SlackWorld]:
     slack_world = SlackWorld(assistant)
     yield slack_world
     slack_world.close()
+
+
+@pytest.fixture
+def tie_world(tie_assistant: Assistant) -> Iterator[SlackWorld]:
+    """Like `world`, but every answer offers "other answers" (see `tie_assistant`)."""
+    slack_world = SlackWorld(tie_assistant)
+    yield slack_world
+    slack_world.close()
+
+
+@pytest.fixture(scope="session")
+def tie_assistant(knowledge: Knowledge) -> Assistant:
+    """An assistant that treats every runner-up as a near-tie, so "other answers" always show.
+
+    Tests of the near-tie rendering must not depend on which real question happens to be a
+    near-tie under the matcher's current weights.
+    """
+    config = replace(MatcherConfig(), near_tie=1.0)
+    return Assistant(knowledge, index=build_index(knowledge, config))

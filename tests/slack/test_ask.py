@@ -138,8 +138,9 @@ def test_the_share_button_posts_the_same_answer_visibly(world: SlackWorld) -> No
 
 
 def test_other_answers_are_offered_on_a_near_tie_and_shown_when_pressed(
-    world: SlackWorld,
+    tie_world: SlackWorld,
 ) -> None:
+    world = tie_world
     world.send_event(dm_event(NEAR_TIE))
     [first] = world.wait_for("chat.postMessage")
     other = find_button(first.args, "show_clause")

@@ -95,8 +95,12 @@ def test_an_answer_renders_text_quote_why_and_feedback(assistant: Assistant) -> 
     assert [b["value"] for b in buttons(rendered)] == ["A5", "A5"]
 
 
-def test_a_near_tie_offers_other_answers_with_unique_action_ids(assistant: Assistant) -> None:
-    reply = ask(assistant, "even snel reageren op een fb berichtje terwijl de klas een toets maakt")
+def test_a_near_tie_offers_other_answers_with_unique_action_ids(
+    tie_assistant: Assistant,
+) -> None:
+    reply = ask(
+        tie_assistant, "even snel reageren op een fb berichtje terwijl de klas een toets maakt"
+    )
 
     ids = [b["action_id"] for b in buttons(blocks.render(reply).blocks)]
 

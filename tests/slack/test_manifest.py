@@ -110,17 +110,17 @@ def rendered_action_ids(assistant: Assistant) -> set[str]:
     return ids
 
 
-def test_every_rendered_action_id_has_a_listener(assistant: Assistant) -> None:
-    ids = rendered_action_ids(assistant)
+def test_every_rendered_action_id_has_a_listener(tie_assistant: Assistant) -> None:
+    ids = rendered_action_ids(tie_assistant)
 
     assert {"show_clause", "doubt_check", "escalate", "feedback_up", "share_answer"} <= ids
     assert [i for i in ids if not any(p.match(i) for p in HANDLED_ACTIONS)] == []
 
 
 def test_every_rendered_action_id_is_answered_by_the_server(
-    world: SlackWorld, assistant: Assistant
+    world: SlackWorld, tie_assistant: Assistant
 ) -> None:
-    for action_id in sorted(rendered_action_ids(assistant) | {"show_clause:2"}):
+    for action_id in sorted(rendered_action_ids(tie_assistant) | {"show_clause:2"}):
         value = blocks.share_payload("hoi") if action_id == "share_answer" else "A5"
         assert world.press(action_id, value).status == 200, action_id
 
