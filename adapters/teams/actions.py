@@ -1,8 +1,8 @@
 """What a button on one of our cards does: one dispatch function, platform-free.
 
 The bot reads a `CardAction` from the submit (translate.py) and calls `dispatch_card_action`,
-which returns the `Reply` to send. The B.3 doubt check and B.2 escalation are not wired into
-Teams yet; their buttons say so.
+which returns the `Reply` to send. The B.3 doubt check and B.2 escalation buttons are handled
+by `workflows.py` when the route is given `workflows`; without them, they say "coming soon".
 """
 
 from __future__ import annotations

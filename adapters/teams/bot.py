@@ -1,8 +1,9 @@
 """The Teams bot: a thin ActivityHandler between botbuilder and the platform-free core.
 
 Each turn: remember where the sender can be reached (messages, installationUpdate and
-conversationUpdate), then for a message either dispatch a card button (`actions.py`) or ask the
-`Assistant`, and send the `Reply` rendered by `cards.py`. In a personal chat the reply is a new
+conversationUpdate), then for a message: a workflow command, form or decision (`workflows.py`,
+when wired), else a card button (`actions.py`), else a question for the `Assistant`; the answer
+is rendered by `cards.py` / `forms.py`. In a personal chat the reply is a new
 message in that chat; in a channel or group chat it is a reply to the activity, in its thread.
 A delivery that fails (429, 5xx, network) is retried briefly, then logged with ids only.
 """
@@ -24,11 +25,12 @@ from botbuilder.schema import (  # type: ignore[import-untyped]
 )
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
-from adapters.teams import cards, translate
+from adapters.teams import cards, forms, translate
 from adapters.teams.actions import dispatch_card_action
 from adapters.teams.ports import ConversationReferenceStore, FeedbackSink
+from adapters.teams.workflows import Answer, TeamsWorkflows
 from bot.assistant import Assistant
-from bot.models import Reply
+from bot.models import Lang, Reply
 
 LOG = logging.getLogger("policybot.teams")
 
@@ -41,11 +43,13 @@ SendHook = Callable[[TurnContext, list[Activity], Callable[[], Awaitable[Any]]],
 
 @dataclass(frozen=True)
 class TeamsServices:
-    """What the bot needs: the core, the feedback sink and the conversation reference store."""
+    """What the bot needs: the core, the feedback sink, the conversation reference store and
+    (when the doubt check and escalation are wired) the workflows."""
 
     assistant: Assistant
     feedback: FeedbackSink
     references: ConversationReferenceStore
+    workflows: TeamsWorkflows | None = None
 
 
 class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no type hints
@@ -58,7 +62,7 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no ty
         """Remember the conversation, then let ActivityHandler route the activity."""
         activity = as_json(turn_context.activity)
         if activity.get("type") in translate.REMEMBERED_TYPES:
-            self.remember(turn_context.activity, activity)
+            await asyncio.to_thread(self.remember, turn_context.activity, activity)
         if translate.is_personal(activity):
             turn_context.on_send_activities(_as_new_message)
         await super().on_turn(turn_context)
@@ -66,6 +70,10 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no ty
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         """A question typed to the bot, or a button pressed on one of its cards."""
         activity = as_json(turn_context.activity)
+        answer = await self.workflow_answer(activity)
+        if answer is not None:
+            await deliver(turn_context, answer_activity(answer))
+            return
         if translate.is_submit(activity):
             reply = self.answer_submit(activity)
             if reply is not None:
@@ -76,6 +84,27 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no ty
             return
         reply = self.services.assistant.handle(message)
         await deliver(turn_context, to_activity(reply, question=message.text))
+
+    async def workflow_answer(self, activity: dict[str, Any]) -> Answer | None:
+        """A form, a submission's outcome or a decision's outcome; None when not a workflow."""
+        workflows, user = self.services.workflows, translate.user_ref(activity)
+        if workflows is None or user is None:
+            return None
+        value = activity.get("value")
+        if not isinstance(value, dict):
+            text = translate.message_text(activity)
+            if not text.startswith("/"):
+                return None
+            return await asyncio.to_thread(workflows.on_text, text, user.user_id)
+        action = value.get("action")
+        if action in (cards.DOUBT_CHECK, cards.ESCALATE):
+            lang: Lang = "en" if value.get("lang") == "en" else "nl"
+            return workflows.form_for_button(str(action), lang, user.user_id)
+        if action not in forms.WORKFLOW_ACTIONS:
+            return None
+        key = f"teams:form:{activity.get('replyToId') or activity.get('id')}"
+        dedup = key if action in (forms.DOUBT_SUBMIT, forms.ESCALATE_SUBMIT) else None
+        return await asyncio.to_thread(workflows.on_submit, value, user.user_id, dedup_key=dedup)
 
     def answer_submit(self, activity: dict[str, Any]) -> Reply | None:
         """The reply to a card submit; None when it is not one of ours or has no sender."""
@@ -130,6 +159,16 @@ def to_activity(reply: Reply, *, question: str | None = None) -> Activity:
         summary=cards.summary(reply),
         attachments=[Attachment(content_type=cards.CONTENT_TYPE, content=card)],
     )
+
+
+def answer_activity(answer: Answer) -> Activity:
+    """A workflow answer: its card, or its text as plain text."""
+    if answer.card is not None:
+        return Activity(
+            type=ActivityTypes.message,
+            attachments=[Attachment(content_type=cards.CONTENT_TYPE, content=answer.card)],
+        )
+    return Activity(type=ActivityTypes.message, text=answer.text, text_format="plain")
 
 
 async def deliver(turn_context: TurnContext, activity: Activity) -> str | None:

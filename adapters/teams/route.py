@@ -30,6 +30,7 @@ from adapters.teams.ports import (
     InMemoryFeedback,
 )
 from adapters.teams.settings import TeamsSettings
+from adapters.teams.workflows import TeamsWorkflows
 from bot.assistant import Assistant
 
 LOG = logging.getLogger("policybot.teams")
@@ -51,11 +52,13 @@ def teams_route(
     feedback: FeedbackSink | None = None,
     references: ConversationReferenceStore | None = None,
     connector_token: TokenSource | None = None,
+    workflows: TeamsWorkflows | None = None,
 ) -> Handler:
     """The aiohttp handler for POST /api/messages.
 
     `feedback` and `references` default to in-memory stores (one process); `connector_token`
-    signs replies with a fixed token instead of the app password (tests).
+    signs replies with a fixed token instead of the app password (tests); `workflows` turns on
+    the doubt check and the escalation (without it their buttons say "coming soon").
     """
     if not settings.auth_enabled:
         LOG.warning(AUTH_DISABLED_WARNING, TEAMS_PATH)
@@ -68,6 +71,7 @@ def teams_route(
         assistant=assistant,
         feedback=feedback if feedback is not None else InMemoryFeedback(),
         references=references if references is not None else InMemoryConversationReferences(),
+        workflows=workflows,
     )
     return TeamsMessagesHandler(
         authentication, TeamsBot(services), max_body_bytes=settings.teams_max_body_bytes

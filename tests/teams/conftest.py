@@ -27,9 +27,14 @@ from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from adapters.teams.ports import InMemoryConversationReferences, InMemoryFeedback
+from adapters.teams.ports import (
+    ConversationReferenceStore,
+    InMemoryConversationReferences,
+    InMemoryFeedback,
+)
 from adapters.teams.route import TEAMS_PATH, teams_route
 from adapters.teams.settings import TeamsSettings
+from adapters.teams.workflows import TeamsWorkflows
 from bot.assistant import Assistant
 
 APP_ID = "11111111-2222-3333-4444-555555555555"
@@ -81,6 +86,7 @@ class FakeConnector:
     def app(self) -> web.Application:
         """The stand-in's aiohttp application."""
         app = web.Application()
+        app.router.add_post("/v3/conversations", self._create)
         app.router.add_post("/v3/conversations/{conversation}/activities", self._record)
         app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._record)
         app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._record)
@@ -89,6 +95,17 @@ class FakeConnector:
     def answer_with(self, *statuses: int) -> None:
         """Answer the next calls with these HTTP statuses (then 200 again)."""
         self.script.extend(statuses)
+
+    async def _create(self, request: web.Request) -> web.Response:
+        """create_conversation: a new thread in the channel named by channelData."""
+        body = await request.json()
+        channel = ((body.get("channelData") or {}).get("channel") or {}).get("id", "")
+        self.calls.append(Call("CREATE", channel, None, body, request.headers.get("Authorization")))
+        status = self.script.popleft() if self.script else 200
+        if status != 200:
+            return web.json_response({"error": {"code": "ServiceError"}}, status=status)
+        number = len(self.calls)
+        return web.json_response({"id": f"{channel};messageid={number}", "activityId": str(number)})
 
     async def _record(self, request: web.Request) -> web.Response:
         self.calls.append(
@@ -172,12 +189,18 @@ class TeamsWorld:
     """Our route and the connector stand-in, both on 127.0.0.1, driven from synchronous tests."""
 
     def __init__(
-        self, assistant: Assistant, *, app_id: str = "", metadata_url: str | None = None
+        self,
+        assistant: Assistant,
+        *,
+        app_id: str = "",
+        metadata_url: str | None = None,
+        references: ConversationReferenceStore | None = None,
+        workflows: TeamsWorkflows | None = None,
     ) -> None:
         self.loop = asyncio.new_event_loop()
         self.connector = FakeConnector()
         self.feedback = InMemoryFeedback()
-        self.references = InMemoryConversationReferences()
+        self.references = references if references is not None else InMemoryConversationReferences()
         self._runners: list[web.AppRunner] = []
         self.connector.base_url = self.run(self._start(self.connector.app()))
         settings = teams_settings(app_id=app_id, metadata_url=metadata_url)
@@ -190,6 +213,7 @@ class TeamsWorld:
                 feedback=self.feedback,
                 references=self.references,
                 connector_token=lambda: OUTBOUND_TOKEN,
+                workflows=workflows,
             ),
         )
         self.url = self.run(self._start(app))

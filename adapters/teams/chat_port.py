@@ -1,0 +1,367 @@
+"""TeamsChat: the dispatcher's ChatPort on Microsoft Teams (proactive messages, threads, updates).
+
+The dispatcher runs in a thread of its own; botbuilder is asynchronous, so the port owns an event
+loop and runs each call to completion on it. Messages go out with the SDK's
+`continue_conversation(reference, callback, bot_app_id)` using the conversation references the
+bot stored (`DbConversationReferences`, keyed by AAD object id = the org file's `teams_id`).
+An escalation thread in a school's channel is started with `create_conversation`.
+
+Failures: a 429, a 5xx or a network error raises `TeamsDeliveryError`, and the outbox retries
+with its backoff. A recipient the bot cannot reach (no stored reference, or the connector's 403
+BotNotInConversationRoster: the app is not installed for them) raises `RecipientUnreachable`,
+after calling `on_unreachable(key, recipient)` (see `adapters.teams.unreachable`): the staff
+member is told, the deputy is asked, and the row itself is retried like any failure, so it is
+delivered as soon as the person installs the app (until the outbox's maximum attempts).
+
+Refs are "teams:<id>" of a row in `teams_messages` (conversation id and activity id are too long
+for the outbox's ref column). A thread is "teams:<id>" (the channel thread's first message) or
+"teams-dm:<id>,<id>" (the personal status messages of each participant, when the school has no
+escalation channel). Exactly once is "at least once, almost always once": the key is recorded
+right after a send, and a retry with a recorded key does not send again; a crash between the send
+and that record sends twice (Teams offers no way to search a conversation for a key).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from botbuilder.core import TurnContext  # type: ignore[import-untyped]
+from botbuilder.schema import (  # type: ignore[import-untyped]
+    Activity,
+    ActivityTypes,
+    Attachment,
+    ChannelAccount,
+    ConversationParameters,
+    ConversationReference,
+)
+from msrest.exceptions import ClientRequestError, HttpOperationError
+from sqlalchemy import select
+
+from adapters.teams import forms
+from adapters.teams.cards import CONTENT_TYPE, summary
+from adapters.teams.ports import ConversationReferenceStore, StoredReference
+from bot.models import Reply
+from bot.ports import Recipient
+from bot.store.db import Store
+from bot.store.models import RequestRow
+from bot.store.teams import TeamsMessageRow
+from bot.workflows import texts
+from bot.workflows.base import FINAL_STATES
+from bot.workflows.escalation import escalation_buttons
+
+LOG = logging.getLogger("policybot.teams.port")
+CHANNEL_THREAD, PERSONAL_THREAD = "teams:", "teams-dm:"
+NOT_IN_ROSTER = 403
+
+Unreachable = Callable[[str, Recipient], None]
+
+
+class TeamsDeliveryError(Exception):
+    """A connector call failed (429, 5xx, network): the outbox retries it."""
+
+
+class RecipientUnreachable(TeamsDeliveryError):
+    """The bot cannot reach this person in Teams (no reference, or 403 not in the roster)."""
+
+
+@dataclass(frozen=True)
+class Sent:
+    """Where a message went: enough to post after it or update it."""
+
+    ref: str
+    conversation_id: str
+    reference: dict[str, Any]
+
+
+class TeamsChat:
+    """Delivers outbox messages to Teams through a botbuilder CloudAdapter."""
+
+    platform = "teams"
+
+    def __init__(
+        self,
+        adapter: Any,
+        references: ConversationReferenceStore,
+        store: Store,
+        *,
+        app_id: str,
+        on_unreachable: Unreachable | None = None,
+    ) -> None:
+        self.adapter = adapter
+        self.references = references
+        self.store = store
+        self.app_id = app_id
+        self.on_unreachable = on_unreachable or (lambda _key, _recipient: None)
+        self._loop = asyncio.new_event_loop()
+
+    def close(self) -> None:
+        """Close the port's event loop (at shutdown)."""
+        self._loop.close()
+
+    # --- ChatPort ------------------------------------------------------------------------------
+
+    def send(self, recipient: Recipient, message: Reply, *, key: str) -> str:
+        """A personal message (a card) to one person."""
+        done = self.find_sent(key)
+        if done is not None:
+            return done
+        reference = self._reference_of(recipient, key)
+        try:
+            return self._send(key, reference.reference, message).ref
+        except RecipientUnreachable:
+            self.on_unreachable(key, recipient)
+            raise
+
+    def open_thread(
+        self, participants: Sequence[Recipient], message: Reply, *, key: str, channel: str | None
+    ) -> str:
+        """A new thread in the school's channel mentioning everyone; else personal status cards."""
+        done = self.find_sent(key)
+        if done is not None:
+            return done
+        message = self._with_status_buttons(message, key)
+        if channel:
+            return self._open_channel_thread(participants, message, key=key, channel=channel)
+        return self._open_personal_threads(participants, message, key=key)
+
+    def post_in_thread(
+        self, thread: str, participants: Sequence[Recipient], message: Reply, *, key: str
+    ) -> str:
+        """A reply in the channel thread (or to each participant); then the status card(s)."""
+        roots = self._roots(thread)
+        first = ""
+        for index, root in enumerate(roots):
+            sub_key = key if index == 0 else f"{key}#{index}"
+            ref = self.find_sent(sub_key) or self._send(sub_key, root.reference, message).ref
+            first = first or ref
+        self.refresh_status(thread, key)
+        return first
+
+    def update(self, message_ref: str, recipient: Recipient, message: Reply, *, key: str) -> str:
+        """Replace a card sent earlier in place (update_activity); its buttons disappear."""
+        row = self._row(message_ref)
+        self._update(row, forms.notification_card(message))
+        return message_ref
+
+    def find_sent(self, key: str) -> str | None:
+        """The ref of a message already sent with `key` (recorded right after sending)."""
+        with self.store.transaction() as session:
+            row = session.scalars(select(TeamsMessageRow).where(TeamsMessageRow.key == key)).first()
+        if row is None:
+            return None
+        if (row.text or "").startswith(PERSONAL_THREAD) and not row.conversation_id:
+            return row.text  # an escalation thread made of personal status cards
+        return f"{CHANNEL_THREAD}{row.id}"
+
+    # --- escalation threads ---------------------------------------------------------------------
+
+    def _open_channel_thread(
+        self, participants: Sequence[Recipient], message: Reply, *, key: str, channel: str
+    ) -> str:
+        known = [self._stored(p) for p in participants]
+        base = next((r for r in known if r is not None), None)
+        if base is None:
+            raise RecipientUnreachable("no conversation reference to reach the channel with")
+        mentions = tuple(
+            (r.user_id if r is not None else p.platform_id or "", p.name)
+            for p, r in zip(participants, known, strict=True)
+        )
+        card = forms.notification_card(message, status=self._status(key), mentions=mentions)
+        conversation, activity_id = self._run(self._create_in_channel(base, channel, card))
+        reference = {
+            **base.reference,
+            "conversation": {
+                "id": conversation,
+                "isGroup": True,
+                "conversationType": "channel",
+                "tenantId": base.tenant_id,
+            },
+        }
+        return self._record(key, conversation, activity_id, reference, message.text).ref
+
+    def _open_personal_threads(
+        self, participants: Sequence[Recipient], message: Reply, *, key: str
+    ) -> str:
+        ids: list[str] = []
+        for index, person in enumerate(participants):
+            stored = self._stored(person)
+            if stored is None:
+                continue
+            sub_key = f"{key}#{index}"
+            done = self.find_sent(sub_key)
+            ids.append(done or self._send(sub_key, stored.reference, message, status_key=key).ref)
+        if not ids:
+            raise RecipientUnreachable("no participant can be reached in Teams")
+        thread = PERSONAL_THREAD + ",".join(i.removeprefix(CHANNEL_THREAD) for i in ids)
+        self._record(key, "", "", {}, thread)
+        return thread
+
+    def refresh_status(self, thread: str, key: str) -> None:
+        """Rewrite the thread's status card(s) from the request's current state."""
+        for root in self._root_rows(thread):
+            message = Reply(kind="notice", lang="nl", text=root.text or "")
+            message = self._with_status_buttons(message, key)
+            card = forms.notification_card(message, status=self._status(key))
+            self._update(root, card)
+
+    def _with_status_buttons(self, message: Reply, key: str) -> Reply:
+        request = _request_of(self.store, key)
+        if request is None or request.kind != "escalation" or request.status in FINAL_STATES:
+            return replace(message, buttons=())
+        return replace(message, buttons=escalation_buttons(request.id, message.lang))
+
+    def _status(self, key: str) -> str:
+        request = _request_of(self.store, key)
+        if request is None:
+            return ""
+        name = texts.STATUS_NAMES[request.status]
+        return f"{name.nl} / {name.en}"
+
+    def _roots(self, thread: str) -> list[Sent]:
+        return [
+            Sent(f"{CHANNEL_THREAD}{r.id}", r.conversation_id, r.reference)
+            for r in self._root_rows(thread)
+        ]
+
+    def _root_rows(self, thread: str) -> list[TeamsMessageRow]:
+        if thread.startswith(PERSONAL_THREAD):
+            ids = thread.removeprefix(PERSONAL_THREAD).split(",")
+            return [self._row(CHANNEL_THREAD + i) for i in ids if i]
+        return [self._row(thread)]
+
+    # --- plumbing -------------------------------------------------------------------------------
+
+    def _stored(self, recipient: Recipient) -> StoredReference | None:
+        return self.references.get(recipient.platform_id) if recipient.platform_id else None
+
+    def _reference_of(self, recipient: Recipient, key: str) -> StoredReference:
+        stored = self._stored(recipient)
+        if stored is None:
+            LOG.warning("teams: no conversation reference for the recipient of %s", _ids(key))
+            self.on_unreachable(key, recipient)
+            raise RecipientUnreachable("no conversation reference")
+        return stored
+
+    def _send(
+        self, key: str, reference: dict[str, Any], message: Reply, *, status_key: str = ""
+    ) -> Sent:
+        """Send `message` as a card; with `status_key`, with that request's status line."""
+        status = self._status(status_key) if status_key else ""
+        card = forms.notification_card(message, status=status)
+        activity_id = self._run(self._continue(reference, card))
+        conversation = str((reference.get("conversation") or {}).get("id") or "")
+        return self._record(key, conversation, activity_id, reference, message.text)
+
+    def _update(self, row: TeamsMessageRow, card: dict[str, Any]) -> None:
+        self._run(self._continue(row.reference, card, activity_id=row.activity_id))
+
+    def _record(
+        self,
+        key: str,
+        conversation: str,
+        activity_id: str,
+        reference: dict[str, Any],
+        text: str | None,
+    ) -> Sent:
+        with self.store.transaction() as session:
+            row = TeamsMessageRow(
+                key=key[:200],
+                conversation_id=conversation,
+                activity_id=activity_id,
+                reference=reference,
+                text=text,
+                created_at=datetime.now(UTC),
+            )
+            session.add(row)
+            session.flush()
+            return Sent(f"{CHANNEL_THREAD}{row.id}", conversation, reference)
+
+    def _row(self, ref: str) -> TeamsMessageRow:
+        number = ref.removeprefix(CHANNEL_THREAD)
+        with self.store.transaction() as session:
+            row = session.get(TeamsMessageRow, int(number)) if number.isdigit() else None
+        if row is None:
+            raise TeamsDeliveryError("unknown message ref")
+        return row
+
+    def _run(self, work: Coroutine[Any, Any, Any]) -> Any:
+        """Run `work` on the port's own loop, turning connector errors into ours."""
+        try:
+            return self._loop.run_until_complete(work)
+        except HttpOperationError as exc:
+            status = int(getattr(getattr(exc, "response", None), "status_code", 0) or 0)
+            if status == NOT_IN_ROSTER:
+                raise RecipientUnreachable("HTTP 403") from None
+            raise TeamsDeliveryError(f"HTTP {status}") from None
+        except (ClientRequestError, OSError) as exc:
+            raise TeamsDeliveryError(type(exc).__name__) from None
+
+    async def _continue(
+        self, reference: dict[str, Any], card: dict[str, Any], *, activity_id: str = ""
+    ) -> str:
+        """Send (or, with `activity_id`, update) `card` in the referenced conversation."""
+        sent: dict[str, str] = {}
+        activity = card_activity(card)
+
+        async def callback(turn_context: TurnContext) -> None:
+            if activity_id:
+                activity.id = activity_id
+                await turn_context.update_activity(activity)
+                sent["id"] = activity_id
+                return
+            response = await turn_context.send_activity(activity)
+            sent["id"] = str(getattr(response, "id", "") or "")
+
+        conversation_reference = ConversationReference().deserialize(reference)
+        await self.adapter.continue_conversation(conversation_reference, callback, self.app_id)
+        return sent.get("id", "")
+
+    async def _create_in_channel(
+        self, base: StoredReference, channel: str, card: dict[str, Any]
+    ) -> tuple[str, str]:
+        """Start a new thread in `channel` with `card` (create_conversation)."""
+        created: dict[str, str] = {}
+        bot = base.reference.get("bot") or {}
+        parameters = ConversationParameters(
+            is_group=True,
+            bot=ChannelAccount(id=bot.get("id"), name=bot.get("name")),
+            channel_data={"channel": {"id": channel}, "tenant": {"id": base.tenant_id}},
+            activity=card_activity(card),
+            tenant_id=base.tenant_id or None,
+        )
+
+        async def callback(turn_context: TurnContext) -> None:
+            created["conversation"] = turn_context.activity.conversation.id
+            created["activity"] = turn_context.activity.id
+
+        await self.adapter.create_conversation(
+            self.app_id, callback, parameters, "msteams", base.service_url
+        )
+        return created["conversation"], created["activity"]
+
+
+def card_activity(card: dict[str, Any]) -> Activity:
+    """A message activity carrying one Adaptive Card."""
+    return Activity(
+        type=ActivityTypes.message,
+        summary=summary(Reply(kind="notice", lang="nl", text=str(card.get("fallbackText") or ""))),
+        attachments=[Attachment(content_type=CONTENT_TYPE, content=card)],
+    )
+
+
+def _request_of(store: Store, key: str) -> RequestRow | None:
+    number = key.split(":", 1)[0].removeprefix("r")
+    if not number.isdigit():
+        return None
+    with store.transaction() as session:
+        return session.get(RequestRow, int(number))
+
+
+def _ids(key: str) -> str:
+    """The request number of an outbox key, for logs (keys contain email addresses)."""
+    return key.split(":", 1)[0]

@@ -1,0 +1,70 @@
+"""Composition for `policybot serve` and `policybot dispatch` when Teams is configured.
+
+- `with_teams(ctx)`: notifications may be routed to Teams (people with a `teams_id`);
+- `teams_references(ctx)`: conversation references in the database, shared by every process;
+- `teams_workflows(ctx)`: the doubt check and escalation for the Teams bot (`teams_route`);
+- `teams_chat(ctx, settings, references)`: the dispatcher's `TeamsChat` port, which falls back
+  to the deputy when a director cannot be reached (`adapters.teams.unreachable`);
+  `teams_ports(ctx, settings)` is the same as `{"teams": ...}`, for `Dispatcher(ctx, ports)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from botbuilder.integration.aiohttp import CloudAdapter  # type: ignore[import-untyped]
+
+from adapters.teams.auth import TokenSource, build_authentication
+from adapters.teams.chat_port import TeamsChat
+from adapters.teams.identity import TeamsIdentities
+from adapters.teams.ports import ConversationReferenceStore, DbConversationReferences
+from adapters.teams.settings import TeamsSettings
+from adapters.teams.unreachable import fall_back_to_deputy
+from adapters.teams.workflows import TeamsWorkflows
+from bot.workflows.base import Context
+
+PLATFORM = "teams"
+
+
+def with_teams(ctx: Context) -> Context:
+    """`ctx` with Teams among the platforms notifications are routed to."""
+    platforms = ctx.settings.platforms
+    if PLATFORM in platforms:
+        return ctx
+    return replace(ctx, settings=replace(ctx.settings, platforms=(*platforms, PLATFORM)))
+
+
+def teams_references(ctx: Context) -> DbConversationReferences:
+    """Conversation references in the workflow database."""
+    return DbConversationReferences(ctx.store)
+
+
+def teams_workflows(ctx: Context) -> TeamsWorkflows:
+    """The doubt check and escalation services for the Teams bot."""
+    return TeamsWorkflows(ctx, TeamsIdentities(ctx.org))
+
+
+def teams_chat(
+    ctx: Context,
+    settings: TeamsSettings,
+    references: ConversationReferenceStore,
+    *,
+    connector_token: TokenSource | None = None,
+) -> TeamsChat:
+    """The dispatcher's port for Teams (proactive messages through its own CloudAdapter)."""
+    adapter = CloudAdapter(build_authentication(settings, connector_token=connector_token))
+    return TeamsChat(
+        adapter,
+        references,
+        ctx.store,
+        app_id=settings.microsoft_app_id,
+        on_unreachable=fall_back_to_deputy(ctx),
+    )
+
+
+def teams_ports(
+    ctx: Context, settings: TeamsSettings, *, connector_token: TokenSource | None = None
+) -> dict[str, TeamsChat]:
+    """The dispatcher's ports for Teams: {"teams": TeamsChat}, with references in `ctx.store`."""
+    chat = teams_chat(ctx, settings, teams_references(ctx), connector_token=connector_token)
+    return {PLATFORM: chat}
