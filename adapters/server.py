@@ -1,7 +1,8 @@
 """The web server: one aiohttp application for every platform.
 
 Routes: `POST /slack/events` (Bolt's single endpoint: events, slash commands, interactivity,
-shortcuts, options), `POST /api/messages` (Microsoft Teams) and `GET /healthz`. Without a Slack
+shortcuts, options), `POST /api/messages` (Microsoft Teams), `GET /healthz` (liveness) and
+`GET /readyz` (readiness, adapters/ops.py). Without a Slack
 token and signing secret the server still starts; the Slack route then answers 503 and says
 which variables are missing.
 """
@@ -14,6 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.ops import READY_PATH, ServeOptions, readyz, request_id_middleware
 from adapters.slack.app import build_bolt_app
 from adapters.slack.handler import SlackEventsHandler, json_error
 from adapters.slack.ports import (
@@ -27,6 +29,7 @@ from adapters.slack.workflows import WorkflowServices
 from adapters.teams.route import TEAMS_PATH, teams_route
 from adapters.teams.settings import TeamsSettings
 from bot.assistant import Assistant
+from bot.health import ReadinessProbe
 
 LOG = logging.getLogger("policybot.server")
 
@@ -46,20 +49,23 @@ def build_app(
     slack_client: AsyncWebClient | None = None,
     workflows: WorkflowServices | None = None,
     teams_settings: TeamsSettings | None = None,
+    readiness: ReadinessProbe | None = None,
 ) -> web.Application:
     """The aiohttp application: the Slack and Teams endpoints and the health check.
 
     `teams_settings` adds POST /api/messages (without it, Teams is not served);
     `feedback` and `deduplicator` default to in-memory implementations (one process);
     `slack_client` replaces the Web API client built from the settings; `workflows` (the
-    database and the organisation) turns on the doubt check, the escalation and App Home.
+    database and the organisation) turns on the doubt check, the escalation and App Home;
+    `readiness` backs GET /readyz (without it, /readyz answers 503).
     """
     limits = [slack_settings.slack_max_body_bytes]
     if teams_settings is not None:
         limits.append(teams_settings.teams_max_body_bytes)
     # aiohttp applies client_max_size before any route; each route enforces its own limit.
-    app = web.Application(client_max_size=max(limits))
+    app = web.Application(client_max_size=max(limits), middlewares=[request_id_middleware])
     app.router.add_get(HEALTH_PATH, healthz)
+    app.router.add_get(READY_PATH, readyz(readiness))
     if teams_settings is not None:
         app.router.add_post(TEAMS_PATH, teams_route(assistant=assistant, settings=teams_settings))
     app.router.add_post(
@@ -134,10 +140,14 @@ def run_server(
     workflows: WorkflowServices | None = None,
     background: Sequence[Background] = (),
     teams_settings: TeamsSettings | None = None,
+    options: ServeOptions | None = None,
 ) -> None:
-    """Serve until interrupted, on `host` and the port from PORT (default 3978).
+    """Serve until SIGINT/SIGTERM, on `host` and the port from PORT (default 3978).
 
-    `background` are aiohttp cleanup contexts run alongside (e.g. the outbox dispatcher).
+    `background` are aiohttp cleanup contexts run alongside (e.g. the outbox dispatcher);
+    `options` adds readiness, more of them (hot reload) and the shutdown timeout. On SIGTERM
+    the listener closes first, requests in flight get up to the shutdown timeout to finish,
+    then the background contexts are stopped (the dispatcher's loop ends cleanly).
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = build_app(
@@ -147,7 +157,18 @@ def run_server(
         deduplicator=deduplicator,
         workflows=workflows,
         teams_settings=teams_settings,
+        readiness=options.readiness if options else None,
     )
     app.cleanup_ctx.extend(background)
+    app.cleanup_ctx.extend(options.background if options else ())
     LOG.info("serving on http://%s:%s", host, slack_settings.port)
-    web.run_app(app, host=host, port=slack_settings.port, print=None)
+    web.run_app(
+        app,
+        host=host,
+        port=slack_settings.port,
+        print=None,
+        shutdown_timeout=options.shutdown_timeout if options else 30.0,
+        handle_signals=True,
+        access_log=None,  # request_id_middleware logs each request, with its id
+    )
+    LOG.info("stopped")

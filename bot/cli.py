@@ -15,6 +15,7 @@ from bot.assistant import Assistant
 from bot.cli_parsers import WORKFLOW_COMMANDS, add_workflow_commands
 from bot.evaluation import evaluate, format_report, load_question_set
 from bot.knowledge import KnowledgeError, load_knowledge
+from bot.logs import configure_logging
 from bot.matching import Index, MatcherConfig, build_index, match
 from bot.models import IncomingMessage, Knowledge, Lang, Reply, UserRef
 from bot.settings import Settings, SettingsError, load_settings
@@ -50,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--socket-mode", action="store_true", help="take Slack events over Socket Mode"
     )
+    config = sub.add_parser("config", help="settings tools")
+    config_sub = config.add_subparsers(dest="config_command", required=True)
+    config_sub.add_parser("check", help="validate every setting and say what is enabled")
     package = sub.add_parser("teams-package", help="write the Microsoft Teams app package (zip)")
     package.add_argument("--app-id", required=True, help="the bot's Microsoft App ID (a GUID)")
     package.add_argument("--out", type=Path, default=Path("build/policybot-teams.zip"))
@@ -69,6 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "config":
+        return cmd_config_check()
+    if args.command == "serve":
+        return cmd_serve_checked(host=args.host, socket_mode=args.socket_mode)
     try:
         settings = load_settings()
         if args.command == "teams-package":
@@ -83,9 +91,6 @@ def _run(args: argparse.Namespace) -> int:
             return cmd_chat(settings, args.user)
         knowledge = _load(settings)
         index = build_index(knowledge, _config(settings))
-        if args.command == "serve":
-            assistant = Assistant(knowledge, index=index)
-            return cmd_serve(assistant, settings, host=args.host, socket_mode=args.socket_mode)
     except (SettingsError, KnowledgeError) as exc:
         print(exc, file=sys.stderr)
         return EXIT_FAIL
@@ -107,24 +112,76 @@ def _config(settings: Settings) -> MatcherConfig:
     )
 
 
+def _assistant(settings: Settings) -> Assistant:
+    """Load and index the knowledge (KnowledgeError when invalid)."""
+    knowledge = _load(settings)
+    return Assistant(knowledge, index=build_index(knowledge, _config(settings)))
+
+
+def cmd_config_check() -> int:
+    """Validate every settings group; print "ok" and what is enabled, or every problem."""
+    from adapters.config import load_all_settings, summary
+
+    try:
+        settings = load_all_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_FAIL
+    print("ok")
+    for line in summary(settings):
+        print(f"  {line}")
+    return EXIT_OK
+
+
+def cmd_serve_checked(*, host: str, socket_mode: bool = False) -> int:
+    """Validate every setting, set up the logs, load the knowledge, then serve."""
+    from adapters.config import load_all_settings
+
+    try:
+        settings = load_all_settings()
+        configure_logging(settings.core.log_format)
+        assistant = _assistant(settings.core)
+    except (SettingsError, KnowledgeError) as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_FAIL
+    return cmd_serve(assistant, settings.core, host=host, socket_mode=socket_mode)
+
+
 def cmd_serve(
     assistant: Assistant, settings: Settings, *, host: str, socket_mode: bool = False
 ) -> int:
-    """Run the aiohttp server until interrupted (the composition root for the adapters).
+    """Run the aiohttp server until SIGINT/SIGTERM (the composition root for the adapters).
 
     With Slack configured, the workflows, the database-backed event de-duplication and
     feedback, and the outbox dispatcher run in this process too (adapters/slack/service.py).
+    Readiness, hot reload and the shutdown timeout come from adapters/ops.py.
     """
+    from adapters.ops import serve_options
     from adapters.server import run_server
     from adapters.slack.service import serve
     from adapters.slack.settings import load_slack_settings
     from adapters.teams.settings import load_teams_settings
 
     slack, teams = load_slack_settings(), load_teams_settings()
+    reloadable, options = serve_options(settings, assistant, lambda: _assistant(settings))
     if slack.slack_enabled or (socket_mode and slack.slack_bot_token):
-        serve(assistant, settings, slack, host=host, socket_mode=socket_mode, teams_settings=teams)
+        serve(
+            reloadable,
+            settings,
+            slack,
+            host=host,
+            socket_mode=socket_mode,
+            teams_settings=teams,
+            options=options,
+        )
     else:
-        run_server(assistant=assistant, slack_settings=slack, host=host, teams_settings=teams)
+        run_server(
+            assistant=reloadable,
+            slack_settings=slack,
+            host=host,
+            teams_settings=teams,
+            options=options,
+        )
     return EXIT_OK
 
 

@@ -47,6 +47,11 @@ class KnowledgeLoader:
         return _load(self.settings.knowledge_dir, school, self.settings.foundation)
 
 
+def forget_loaded_knowledge() -> None:
+    """Drop the cached protocols, so the workflows load edited files (hot reload)."""
+    _load.cache_clear()
+
+
 @lru_cache(maxsize=32)
 def _load(directory: Path | None, school: str, foundation: str) -> Knowledge:
     return load_knowledge(directory, school=school, foundation=foundation)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -42,6 +43,11 @@ class Settings(BaseSettings):
     outbox_backoff_seconds: float = Field(default=5.0, gt=0.0, le=3600.0)
     poll_seconds: float = Field(default=1.0, gt=0.0, le=60.0)
 
+    # Operations (docs/operating.md).
+    log_format: Literal["json", "text"] = "json"
+    reload_seconds: float = Field(default=3.0, ge=0.0, le=3600.0)
+    shutdown_timeout_seconds: float = Field(default=30.0, ge=0.0, le=600.0)
+
     @model_validator(mode="after")
     def _deputy_after_reminder(self) -> Settings:
         if self.doubt_deputy_hours <= self.doubt_remind_hours:
@@ -61,7 +67,8 @@ def load_settings() -> Settings:
         lines = []
         for error in exc.errors():
             name = _variable_name(error["loc"])
-            lines.append(f"{name}: {error['msg']} (got {error.get('input')!r})")
+            got = "" if name == "DATABASE_URL" else f" (got {error.get('input')!r})"  # a password
+            lines.append(f"{name}: {error['msg']}{got}")
         raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from exc
 
 

@@ -22,6 +22,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.web import WebClient
 
 from adapters.console.port import ConsolePort
+from adapters.ops import ServeOptions
 from adapters.slack.app import build_bolt_app, build_web_client
 from adapters.slack.chat_port import SlackPort
 from adapters.slack.identity import Identities
@@ -138,11 +139,18 @@ def serve(
     host: str,
     socket_mode: bool = False,
     teams_settings: TeamsSettings | None = None,
+    options: ServeOptions | None = None,
 ) -> None:
-    """`policybot serve`: the web server, the dispatcher and (optionally) Socket Mode."""
+    """`policybot serve`: the web server, the dispatcher and (optionally) Socket Mode.
+
+    `options` adds readiness, more background tasks, the shutdown timeout and the
+    (reloadable) organisation.
+    """
     from adapters.server import run_server
 
     ctx = slack_context(settings)
+    if options is not None and options.org is not None:
+        ctx = replace(ctx, org=options.org)  # hot reload: edits to the org file reach workflows
     secret = slack.slack_signing_secret or slack.slack_bot_token
     feedback = DbFeedback(ctx.store, secret=secret.get_secret_value().encode() if secret else b"")
     deduplicator = DbEventDeduplicator(ctx.store)
@@ -173,4 +181,5 @@ def serve(
         workflows=workflows,
         background=background,
         teams_settings=teams_settings,
+        options=options,
     )

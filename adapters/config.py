@@ -1,0 +1,83 @@
+"""Every settings group validated together, once, at start (and by `policybot config check`).
+
+The core's settings (POLICYBOT_*, DATABASE_URL), Slack's (and the server's PORT) and Teams' are
+read from the environment and an optional `.env`. Every problem in every group is reported in
+one error, each with the variable's name and what is expected; a secret's value is never shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeVar
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+from pydantic_settings import BaseSettings
+
+from adapters.slack.settings import SlackSettings
+from adapters.teams.settings import TeamsSettings
+from bot.settings import Settings, SettingsError
+from bot.store.db import is_sqlite
+
+S = TypeVar("S", bound=BaseSettings)
+SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD", "DATABASE_URL")
+
+
+@dataclass(frozen=True)
+class AllSettings:
+    """The three validated settings groups."""
+
+    core: Settings
+    slack: SlackSettings
+    teams: TeamsSettings
+
+
+def load_all_settings() -> AllSettings:
+    """Read and validate every group; SettingsError lists every problem of every group."""
+    problems: list[str] = []
+    core = _load(Settings, "POLICYBOT_", problems)
+    slack = _load(SlackSettings, "", problems)
+    teams = _load(TeamsSettings, "", problems)
+    if core is None or slack is None or teams is None:
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(problems))
+    return AllSettings(core, slack, teams)
+
+
+def _load(model: type[S], prefix: str, problems: list[str]) -> S | None:
+    try:
+        return model()
+    except ValidationError as exc:
+        problems.extend(describe(error, prefix) for error in exc.errors())
+        return None
+
+
+def describe(error: ErrorDetails, prefix: str = "") -> str:
+    """One problem: the variable, what is expected, and the value unless it may be secret."""
+    message = error["msg"].removeprefix("Value error, ")
+    if not error["loc"]:  # a cross-field rule: its message names the variables
+        return message
+    name = _variable(error["loc"], prefix)
+    if any(word in name for word in SECRET_WORDS):
+        return f"{name}: {message}"
+    return f"{name}: {message} (got {error.get('input')!r})"
+
+
+def _variable(loc: tuple[int | str, ...], prefix: str) -> str:
+    name = "_".join(str(part) for part in loc).upper()
+    return name if name.startswith(("DATABASE_URL", prefix)) else prefix + name
+
+
+def summary(settings: AllSettings) -> list[str]:
+    """What is enabled, for `policybot config check` (never a secret)."""
+    core, slack, teams = settings.core, settings.slack, settings.teams
+    teams_auth = "on" if teams.auth_enabled else "OFF (local testing only)"
+    slack_state = "on" if slack.slack_enabled else "off (" + ", ".join(slack.missing) + " not set)"
+    database = "sqlite" if is_sqlite(core.database_url or "") else "postgresql"
+    return [
+        f"slack: {slack_state}",
+        f"teams: on, {teams.microsoft_app_type}, authentication {teams_auth}",
+        f"database: {database}",
+        f"org file: {core.org or 'the bundled example (knowledge/org.example.yaml)'}",
+        f"knowledge: {core.knowledge_dir or 'the bundled knowledge/'}",
+        f"port: {slack.port}, log format: {core.log_format}",
+    ]
