@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from bot.assistant import Assistant
+from bot.dispatcher import Dispatcher
 from bot.health import ReadinessProbe
 from bot.logs import request_id
 from bot.org import Org
@@ -133,3 +135,18 @@ def serve_options(
         shutdown_timeout=settings.shutdown_timeout_seconds,
         org=reloader.org,
     )
+
+
+def dispatcher_in_background(dispatcher: Dispatcher, *, interval: float) -> Background:
+    """An aiohttp cleanup context: the dispatcher loop in a thread, stopped on shutdown."""
+
+    async def run(_app: web.Application) -> AsyncIterator[None]:
+        stop = threading.Event()
+        task = asyncio.create_task(
+            asyncio.to_thread(dispatcher.run, interval=interval, stop=stop.is_set)
+        )
+        yield
+        stop.set()
+        await task
+
+    return run

@@ -27,7 +27,7 @@ from adapters.slack.ports import (
 from adapters.slack.settings import SlackSettings
 from adapters.slack.workflows import WorkflowServices
 from adapters.teams.route import TEAMS_PATH, teams_route
-from adapters.teams.settings import TeamsSettings
+from adapters.teams.service import TeamsServing
 from bot.assistant import Assistant
 from bot.health import ReadinessProbe
 
@@ -48,26 +48,32 @@ def build_app(
     deduplicator: EventDeduplicator | None = None,
     slack_client: AsyncWebClient | None = None,
     workflows: WorkflowServices | None = None,
-    teams_settings: TeamsSettings | None = None,
+    teams: TeamsServing | None = None,
     readiness: ReadinessProbe | None = None,
 ) -> web.Application:
     """The aiohttp application: the Slack and Teams endpoints and the health check.
 
-    `teams_settings` adds POST /api/messages (without it, Teams is not served);
+    `teams` adds POST /api/messages (without it, Teams is not served);
     `feedback` and `deduplicator` default to in-memory implementations (one process);
     `slack_client` replaces the Web API client built from the settings; `workflows` (the
     database and the organisation) turns on the doubt check, the escalation and App Home;
     `readiness` backs GET /readyz (without it, /readyz answers 503).
     """
     limits = [slack_settings.slack_max_body_bytes]
-    if teams_settings is not None:
-        limits.append(teams_settings.teams_max_body_bytes)
+    if teams is not None:
+        limits.append(teams.settings.teams_max_body_bytes)
     # aiohttp applies client_max_size before any route; each route enforces its own limit.
     app = web.Application(client_max_size=max(limits), middlewares=[request_id_middleware])
     app.router.add_get(HEALTH_PATH, healthz)
     app.router.add_get(READY_PATH, readyz(readiness))
-    if teams_settings is not None:
-        app.router.add_post(TEAMS_PATH, teams_route(assistant=assistant, settings=teams_settings))
+    if teams is not None:
+        route = teams_route(
+            assistant=assistant,
+            settings=teams.settings,
+            references=teams.references,
+            workflows=teams.workflows,
+        )
+        app.router.add_post(TEAMS_PATH, route)
     app.router.add_post(
         SLACK_PATH,
         slack_route(
@@ -139,7 +145,7 @@ def run_server(
     deduplicator: EventDeduplicator | None = None,
     workflows: WorkflowServices | None = None,
     background: Sequence[Background] = (),
-    teams_settings: TeamsSettings | None = None,
+    teams: TeamsServing | None = None,
     options: ServeOptions | None = None,
 ) -> None:
     """Serve until SIGINT/SIGTERM, on `host` and the port from PORT (default 3978).
@@ -156,7 +162,7 @@ def run_server(
         feedback=feedback,
         deduplicator=deduplicator,
         workflows=workflows,
-        teams_settings=teams_settings,
+        teams=teams,
         readiness=options.readiness if options else None,
     )
     app.cleanup_ctx.extend(background)

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.assistant import Assistant
 from bot.cli_parsers import WORKFLOW_COMMANDS, add_workflow_commands
@@ -20,6 +20,11 @@ from bot.matching import Index, MatcherConfig, build_index, match
 from bot.models import IncomingMessage, Knowledge, Lang, Reply, UserRef
 from bot.settings import Settings, SettingsError, load_settings
 from bot.text import clean
+
+if TYPE_CHECKING:  # the adapters are imported late: `ask` and `eval` must start fast
+    from adapters.ops import ServeOptions
+    from adapters.slack.settings import SlackSettings
+    from adapters.teams.settings import TeamsSettings
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -157,16 +162,35 @@ def cmd_serve(
     Readiness, hot reload and the shutdown timeout come from adapters/ops.py.
     """
     from adapters.ops import serve_options
-    from adapters.server import run_server
-    from adapters.slack.service import serve
     from adapters.slack.settings import load_slack_settings
     from adapters.teams.settings import load_teams_settings
 
     slack, teams = load_slack_settings(), load_teams_settings()
     reloadable, options = serve_options(settings, assistant, lambda: _assistant(settings))
+    try:
+        _serve_platforms(reloadable, settings, slack, teams, options, host, socket_mode)
+    except KnowledgeError as exc:  # the org file is broken and Slack's workflows need it
+        print(exc, file=sys.stderr)
+        return EXIT_FAIL
+    return EXIT_OK
+
+
+def _serve_platforms(
+    assistant: Assistant,
+    settings: Settings,
+    slack: SlackSettings,
+    teams: TeamsSettings,
+    options: ServeOptions,
+    host: str,
+    socket_mode: bool,
+) -> None:
+    """Slack (with its workflows) when configured, Teams always, on one aiohttp server."""
+    from adapters.slack.service import serve
+    from adapters.teams.service import serve as serve_teams
+
     if slack.slack_enabled or (socket_mode and slack.slack_bot_token):
         serve(
-            reloadable,
+            assistant,
             settings,
             slack,
             host=host,
@@ -175,14 +199,7 @@ def cmd_serve(
             options=options,
         )
     else:
-        run_server(
-            assistant=reloadable,
-            slack_settings=slack,
-            host=host,
-            teams_settings=teams,
-            options=options,
-        )
-    return EXIT_OK
+        serve_teams(assistant, settings, slack, teams, host=host, options=options)
 
 
 def cmd_teams_package(app_id: str, out: Path) -> int:

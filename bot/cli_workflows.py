@@ -32,7 +32,7 @@ from bot.workflows.base import Actor, Context, school_of
 from bot.workflows.queries import all_requests, detail_text
 
 if TYPE_CHECKING:
-    from bot.dispatcher import Dispatcher
+    pass
 from bot.workflows.record import export_record, purge
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -104,30 +104,15 @@ def cmd_check_draft(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_dispatch(args: argparse.Namespace, settings: Settings) -> int:
     """Deliver the outbox and fire reminders: once, or until interrupted."""
-    from adapters.console.port import ConsolePort
-    from bot.dispatcher import Dispatcher
+    from adapters.workers import worker_dispatcher
 
-    dispatcher = _slack_dispatcher(settings)
-    if dispatcher is None:
-        ctx = build_context(settings)
-        dispatcher = Dispatcher(ctx, {"console": ConsolePort(ctx.clock)}, backoff=backoff(settings))
+    dispatcher = worker_dispatcher(settings)
     if args.once:
         print(f"{dispatcher.run_once()} item(s) handled")
         return EXIT_OK
     with contextlib.suppress(KeyboardInterrupt):
         dispatcher.run(interval=settings.poll_seconds)
     return EXIT_OK
-
-
-def _slack_dispatcher(settings: Settings) -> Dispatcher | None:
-    """With SLACK_BOT_TOKEN set, a dispatcher that also delivers to Slack (same as `serve`)."""
-    from adapters.slack.service import slack_context, slack_dispatcher
-    from adapters.slack.settings import load_slack_settings
-
-    slack = load_slack_settings()
-    if slack.slack_bot_token is None:
-        return None
-    return slack_dispatcher(slack_context(settings), slack, policy=backoff(settings))
 
 
 def cmd_db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:

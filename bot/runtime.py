@@ -9,7 +9,7 @@ from bot.clock import Clock, SystemClock
 from bot.draftcheck import default_draft_rules
 from bot.knowledge import load_knowledge
 from bot.models import Knowledge
-from bot.org import load_org
+from bot.org import Org, load_org
 from bot.settings import Settings
 from bot.store.db import Store
 from bot.store.outbox import Backoff
@@ -58,12 +58,19 @@ def _load(directory: Path | None, school: str, foundation: str) -> Knowledge:
 
 
 def build_context(
-    settings: Settings, *, store: Store | None = None, clock: Clock | None = None
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    clock: Clock | None = None,
+    org: Org | None = None,
 ) -> Context:
-    """A workflow context: the database (SQLite is upgraded on first use) and the org file."""
+    """A workflow context: the database (SQLite is upgraded on first use) and the org file.
+
+    `org` is the organisation in service (e.g. a reloadable one); without it the file is read.
+    """
     return Context(
         store=store or Store.open(settings.database_url),
-        org=load_org(settings.org),
+        org=org if org is not None else load_org(settings.org),
         clock=clock or SystemClock(),
         knowledge_for=KnowledgeLoader(settings),
         settings=workflow_settings(settings),

@@ -11,9 +11,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 
@@ -22,17 +20,19 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.web import WebClient
 
 from adapters.console.port import ConsolePort
-from adapters.ops import ServeOptions
+from adapters.ops import ServeOptions, dispatcher_in_background
 from adapters.slack.app import build_bolt_app, build_web_client
 from adapters.slack.chat_port import SlackPort
 from adapters.slack.identity import Identities
 from adapters.slack.ports import DbEventDeduplicator, DbFeedback
 from adapters.slack.settings import SlackSettings
 from adapters.slack.workflows import WorkflowServices, thread_state
+from adapters.teams.service import teams_ports, teams_serving, with_teams
 from adapters.teams.settings import TeamsSettings
 from bot.assistant import Assistant
 from bot.clock import Clock
 from bot.dispatcher import Dispatcher
+from bot.org import Org
 from bot.ports import ChatPort
 from bot.runtime import backoff, build_context, workflow_settings
 from bot.settings import Settings
@@ -47,10 +47,14 @@ Background = Callable[[web.Application], AsyncIterator[None]]
 
 
 def slack_context(
-    settings: Settings, *, store: Store | None = None, clock: Clock | None = None
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    clock: Clock | None = None,
+    org: Org | None = None,
 ) -> Context:
     """The workflow context with Slack as the platform notifications are routed to."""
-    ctx = build_context(settings, store=store, clock=clock)
+    ctx = build_context(settings, store=store, clock=clock, org=org)
     return replace(ctx, settings=workflow_settings(settings, platforms=PLATFORMS))
 
 
@@ -75,21 +79,6 @@ def slack_ports(ctx: Context, slack: SlackSettings) -> dict[str, ChatPort]:
 def slack_dispatcher(ctx: Context, slack: SlackSettings, *, policy: Backoff) -> Dispatcher:
     """A dispatcher delivering to Slack (and the console inbox)."""
     return Dispatcher(ctx, slack_ports(ctx, slack), backoff=policy)
-
-
-def dispatcher_in_background(dispatcher: Dispatcher, *, interval: float) -> Background:
-    """An aiohttp cleanup context: the dispatcher loop in a thread, stopped on shutdown."""
-
-    async def run(_app: web.Application) -> AsyncIterator[None]:
-        stop = threading.Event()
-        task = asyncio.create_task(
-            asyncio.to_thread(dispatcher.run, interval=interval, stop=stop.is_set)
-        )
-        yield
-        stop.set()
-        await task
-
-    return run
 
 
 def socket_mode_in_background(make: Callable[[], AsyncSocketModeHandler]) -> Background:
@@ -148,18 +137,19 @@ def serve(
     """
     from adapters.server import run_server
 
-    ctx = slack_context(settings)
-    if options is not None and options.org is not None:
-        ctx = replace(ctx, org=options.org)  # hot reload: edits to the org file reach workflows
+    # The org in service (hot reload: edits to the org file reach the workflows), else the file.
+    ctx = slack_context(settings, org=options.org if options else None)
+    if teams_settings is not None:
+        ctx = with_teams(ctx)
     secret = slack.slack_signing_secret or slack.slack_bot_token
     feedback = DbFeedback(ctx.store, secret=secret.get_secret_value().encode() if secret else b"")
     deduplicator = DbEventDeduplicator(ctx.store)
     workflows = WorkflowServices(ctx, Identities(ctx.org))
-    background = [
-        dispatcher_in_background(
-            slack_dispatcher(ctx, slack, policy=backoff(settings)), interval=settings.poll_seconds
-        )
-    ]
+    ports = slack_ports(ctx, slack)
+    if teams_settings is not None:
+        ports.update(teams_ports(ctx, teams_settings))
+    dispatcher = Dispatcher(ctx, ports, backoff=backoff(settings))
+    background = [dispatcher_in_background(dispatcher, interval=settings.poll_seconds)]
     if socket_mode:
         background.append(
             socket_mode_in_background(
@@ -180,6 +170,6 @@ def serve(
         deduplicator=deduplicator,
         workflows=workflows,
         background=background,
-        teams_settings=teams_settings,
+        teams=teams_serving(ctx, teams_settings) if teams_settings else None,
         options=options,
     )

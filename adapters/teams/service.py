@@ -10,10 +10,14 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+import logging
+from dataclasses import dataclass, replace
 
 from botbuilder.integration.aiohttp import CloudAdapter  # type: ignore[import-untyped]
 
+from adapters.console.port import ConsolePort
+from adapters.ops import ServeOptions, dispatcher_in_background
+from adapters.slack.settings import SlackSettings
 from adapters.teams.auth import TokenSource, build_authentication
 from adapters.teams.chat_port import TeamsChat
 from adapters.teams.identity import TeamsIdentities
@@ -21,9 +25,30 @@ from adapters.teams.ports import ConversationReferenceStore, DbConversationRefer
 from adapters.teams.settings import TeamsSettings
 from adapters.teams.unreachable import fall_back_to_deputy
 from adapters.teams.workflows import TeamsWorkflows
+from bot.assistant import Assistant
+from bot.dispatcher import Dispatcher
+from bot.knowledge import KnowledgeError
+from bot.ports import ChatPort
+from bot.runtime import backoff, build_context
+from bot.settings import Settings
 from bot.workflows.base import Context
 
 PLATFORM = "teams"
+LOG = logging.getLogger("policybot.teams.service")
+
+
+@dataclass(frozen=True)
+class TeamsServing:
+    """What the web server needs for POST /api/messages: settings and, optionally, workflows."""
+
+    settings: TeamsSettings
+    workflows: TeamsWorkflows | None = None
+    references: ConversationReferenceStore | None = None
+
+
+def teams_serving(ctx: Context, settings: TeamsSettings) -> TeamsServing:
+    """Teams with the doubt check, the escalation and references in the database."""
+    return TeamsServing(settings, teams_workflows(ctx), teams_references(ctx))
 
 
 def with_teams(ctx: Context) -> Context:
@@ -68,3 +93,39 @@ def teams_ports(
     """The dispatcher's ports for Teams: {"teams": TeamsChat}, with references in `ctx.store`."""
     chat = teams_chat(ctx, settings, teams_references(ctx), connector_token=connector_token)
     return {PLATFORM: chat}
+
+
+def serve(
+    assistant: Assistant,
+    settings: Settings,
+    slack: SlackSettings,
+    teams: TeamsSettings,
+    *,
+    host: str,
+    options: ServeOptions | None = None,
+) -> None:
+    """`policybot serve` without Slack: Teams with its workflows, and the outbox dispatcher."""
+    from adapters.server import run_server
+
+    try:  # the org in service (hot reload: its edits reach the workflows), else the file
+        ctx = with_teams(build_context(settings, org=options.org if options else None))
+    except KnowledgeError as exc:
+        LOG.error("Teams workflows are off until the org file loads and serve restarts: %s", exc)
+        run_server(
+            assistant=assistant,
+            slack_settings=slack,
+            host=host,
+            teams=TeamsServing(teams),
+            options=options,
+        )
+        return
+    ports: dict[str, ChatPort] = {"console": ConsolePort(ctx.clock), **teams_ports(ctx, teams)}
+    dispatcher = Dispatcher(ctx, ports, backoff=backoff(settings))
+    run_server(
+        assistant=assistant,
+        slack_settings=slack,
+        host=host,
+        background=[dispatcher_in_background(dispatcher, interval=settings.poll_seconds)],
+        teams=teams_serving(ctx, teams),
+        options=options,
+    )

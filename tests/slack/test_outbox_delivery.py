@@ -109,7 +109,7 @@ def test_a_timeout_is_retried(assistant: Assistant, tmp_path: Path) -> None:
 def test_the_dispatcher_runs_in_the_background_of_the_web_app(flow: WorkflowWorld) -> None:
     from aiohttp import web
 
-    from adapters.slack.service import dispatcher_in_background
+    from adapters.ops import dispatcher_in_background
 
     app = web.Application()
     app.cleanup_ctx.append(dispatcher_in_background(flow.dispatcher, interval=0.05))

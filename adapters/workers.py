@@ -1,0 +1,32 @@
+"""Composition for `policybot dispatch`: one worker delivering to every configured platform."""
+
+from __future__ import annotations
+
+from adapters.console.port import ConsolePort
+from adapters.slack.service import slack_context, slack_ports
+from adapters.slack.settings import load_slack_settings
+from adapters.teams.service import teams_ports, with_teams
+from adapters.teams.settings import load_teams_settings
+from bot.dispatcher import Dispatcher
+from bot.ports import ChatPort
+from bot.runtime import backoff, build_context
+from bot.settings import Settings
+
+
+def worker_dispatcher(settings: Settings) -> Dispatcher:
+    """The console inbox always; Slack with SLACK_BOT_TOKEN; Teams with MICROSOFT_APP_ID.
+
+    `policybot serve` runs the same dispatcher in the background; several may run beside it,
+    since due rows are claimed with SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL.
+    """
+    slack, teams = load_slack_settings(), load_teams_settings()
+    use_slack, use_teams = slack.slack_bot_token is not None, bool(teams.microsoft_app_id)
+    ctx = slack_context(settings) if use_slack else build_context(settings)
+    if use_teams:
+        ctx = with_teams(ctx)
+    ports: dict[str, ChatPort] = {"console": ConsolePort(ctx.clock)}
+    if use_slack:
+        ports.update(slack_ports(ctx, slack))
+    if use_teams:
+        ports.update(teams_ports(ctx, teams))
+    return Dispatcher(ctx, ports, backoff=backoff(settings))
