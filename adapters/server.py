@@ -18,18 +18,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.ops import READY_PATH, ServeOptions, readyz, request_id_middleware
 from adapters.slack.app import build_bolt_app
 from adapters.slack.handler import SlackEventsHandler, json_error
-from adapters.slack.ports import (
-    EventDeduplicator,
-    FeedbackSink,
-    InMemoryEventDeduplicator,
-    InMemoryFeedback,
-)
+from adapters.slack.ports import EventDeduplicator, InMemoryEventDeduplicator
 from adapters.slack.settings import SlackSettings
 from adapters.slack.workflows import WorkflowServices
 from adapters.teams.route import TEAMS_PATH, teams_route
 from adapters.teams.service import TeamsServing
 from bot.assistant import Assistant
 from bot.health import ReadinessProbe
+from bot.ports import FeedbackSink, InMemoryFeedback
 
 LOG = logging.getLogger("policybot.server")
 

@@ -31,7 +31,7 @@ from adapters.slack import blocks
 from adapters.slack.blocks import SlackMessage
 from adapters.slack.home import register_home
 from adapters.slack.mrkdwn import escape, to_plain, unescape
-from adapters.slack.ports import EventDeduplicator, Feedback, FeedbackSink
+from adapters.slack.ports import EventDeduplicator
 from adapters.slack.settings import SlackSettings
 from adapters.slack.workflows import (
     DECISION_ACTIONS,
@@ -41,6 +41,7 @@ from adapters.slack.workflows import (
 )
 from bot.assistant import Assistant
 from bot.models import IncomingMessage, Reply, UserRef
+from bot.ports import Feedback, FeedbackSink
 
 LOG = logging.getLogger("policybot.slack")
 

@@ -10,44 +10,13 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
 from bot.clock import Clock, SystemClock
+from bot.ports import Feedback
 from bot.store.db import Store
 from bot.store.platform import first_seen, forget_seen_before, record_feedback, user_hash
-
-
-@dataclass(frozen=True)
-class Feedback:
-    """One 👍/👎 click on an answer."""
-
-    platform: str
-    user_id: str
-    clause_id: str
-    helpful: bool
-    channel_id: str = ""
-    message_ts: str = ""
-
-
-class FeedbackSink(Protocol):
-    """Where feedback clicks go. Called on the event loop, so it must be quick (one insert)."""
-
-    def record(self, feedback: Feedback) -> None:
-        """Store one feedback click."""
-        ...
-
-
-class InMemoryFeedback:
-    """Keeps feedback in a list: the default, and what the tests inspect."""
-
-    def __init__(self) -> None:
-        self.items: list[Feedback] = []
-
-    def record(self, feedback: Feedback) -> None:
-        """Append the click to `items`."""
-        self.items.append(feedback)
 
 
 class EventDeduplicator(Protocol):

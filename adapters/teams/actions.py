@@ -8,10 +8,10 @@ by `workflows.py` when the route is given `workflows`; without them, they say "c
 from __future__ import annotations
 
 from adapters.teams import cards
-from adapters.teams.ports import Feedback, FeedbackSink
 from adapters.teams.translate import CardAction
 from bot.assistant import Assistant
 from bot.models import Reply, UserRef
+from bot.ports import Feedback, FeedbackSink
 
 FEEDBACK_THANKS = "Bedankt voor je feedback! / Thanks for your feedback!"
 COMING_SOON = "Deze stap komt binnenkort in Teams. / This step is coming to Teams soon."

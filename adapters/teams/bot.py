@@ -27,10 +27,11 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from adapters.teams import cards, forms, translate
 from adapters.teams.actions import dispatch_card_action
-from adapters.teams.ports import ConversationReferenceStore, FeedbackSink
+from adapters.teams.ports import ConversationReferenceStore
 from adapters.teams.workflows import Answer, TeamsWorkflows
 from bot.assistant import Assistant
 from bot.models import Lang, Reply
+from bot.ports import FeedbackSink
 
 LOG = logging.getLogger("policybot.teams")
 

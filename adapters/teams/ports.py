@@ -20,37 +20,6 @@ from bot.store.teams import TeamsReferenceRow
 
 
 @dataclass(frozen=True)
-class Feedback:
-    """One 👍/👎 click on an answer (the same fields as the Slack adapter's)."""
-
-    platform: str
-    user_id: str
-    clause_id: str
-    helpful: bool
-    channel_id: str = ""
-    message_ts: str = ""
-
-
-class FeedbackSink(Protocol):
-    """Where feedback clicks go. Called on the event loop, so it must be quick (one insert)."""
-
-    def record(self, feedback: Feedback) -> None:
-        """Store one feedback click."""
-        ...
-
-
-class InMemoryFeedback:
-    """Keeps feedback in a list: the default, and what the tests inspect."""
-
-    def __init__(self) -> None:
-        self.items: list[Feedback] = []
-
-    def record(self, feedback: Feedback) -> None:
-        """Append the click to `items`."""
-        self.items.append(feedback)
-
-
-@dataclass(frozen=True)
 class StoredReference:
     """Where to reach one person in Teams later: a conversation reference, as plain data.
 

@@ -23,15 +23,11 @@ from botframework.connector.auth import BotFrameworkAuthentication  # type: igno
 from adapters.teams import translate
 from adapters.teams.auth import TokenSource, build_authentication
 from adapters.teams.bot import TeamsBot, TeamsServices, on_turn_error
-from adapters.teams.ports import (
-    ConversationReferenceStore,
-    FeedbackSink,
-    InMemoryConversationReferences,
-    InMemoryFeedback,
-)
+from adapters.teams.ports import ConversationReferenceStore, InMemoryConversationReferences
 from adapters.teams.settings import TeamsSettings
 from adapters.teams.workflows import TeamsWorkflows
 from bot.assistant import Assistant
+from bot.ports import FeedbackSink, InMemoryFeedback
 
 LOG = logging.getLogger("policybot.teams")
 

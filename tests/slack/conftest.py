@@ -25,17 +25,13 @@ import pytest
 from aiohttp import web
 
 from adapters.server import build_app
-from adapters.slack.ports import (
-    EventDeduplicator,
-    FeedbackSink,
-    InMemoryEventDeduplicator,
-    InMemoryFeedback,
-)
+from adapters.slack.ports import EventDeduplicator, InMemoryEventDeduplicator
 from adapters.slack.settings import SlackSettings
 from adapters.slack.workflows import WorkflowServices
 from bot.assistant import Assistant
 from bot.matching import MatcherConfig, build_index
 from bot.models import Knowledge
+from bot.ports import FeedbackSink, InMemoryFeedback
 
 SECRET = "test-signing-secret-0123456789"
 TOKEN = "xoxb-test-token"

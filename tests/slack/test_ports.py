@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from adapters.slack.ports import (
-    EventDeduplicator,
-    Feedback,
-    FeedbackSink,
-    InMemoryEventDeduplicator,
-    InMemoryFeedback,
-)
+from adapters.slack.ports import EventDeduplicator, InMemoryEventDeduplicator
+from bot.ports import Feedback, FeedbackSink, InMemoryFeedback
 
 
 class FakeClock:

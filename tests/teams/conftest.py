@@ -27,15 +27,12 @@ from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from adapters.teams.ports import (
-    ConversationReferenceStore,
-    InMemoryConversationReferences,
-    InMemoryFeedback,
-)
+from adapters.teams.ports import ConversationReferenceStore, InMemoryConversationReferences
 from adapters.teams.route import TEAMS_PATH, teams_route
 from adapters.teams.settings import TeamsSettings
 from adapters.teams.workflows import TeamsWorkflows
 from bot.assistant import Assistant
+from bot.ports import InMemoryFeedback
 
 APP_ID = "11111111-2222-3333-4444-555555555555"
 TENANT = "99999999-8888-7777-6666-555555555555"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from adapters.teams.actions import COMING_SOON, FEEDBACK_THANKS, UNKNOWN_BUTTON
-from adapters.teams.ports import Feedback
 from bot.assistant import Assistant
+from bot.ports import Feedback
 from tests.teams.conftest import (
     AAD,
     CHANNEL,
