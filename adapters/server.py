@@ -68,6 +68,7 @@ def build_app(
             settings=teams.settings,
             references=teams.references,
             workflows=teams.workflows,
+            feedback=teams.feedback,
         )
         app.router.add_post(TEAMS_PATH, route)
     app.router.add_post(

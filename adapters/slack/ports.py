@@ -14,9 +14,9 @@ from datetime import timedelta
 from typing import Protocol
 
 from bot.clock import Clock, SystemClock
-from bot.ports import Feedback
 from bot.store.db import Store
-from bot.store.platform import first_seen, forget_seen_before, record_feedback, user_hash
+from bot.store.platform import DbFeedback as DbFeedback
+from bot.store.platform import first_seen, forget_seen_before
 
 
 class EventDeduplicator(Protocol):
@@ -90,23 +90,3 @@ class DbEventDeduplicator:
         if self._calls % 1000 == 1:
             forget_seen_before(self.store, self.clock.now() - self.ttl)
         return first_seen(self.store, f"slack:{event_id}", self.clock.now())
-
-
-class DbFeedback:
-    """Feedback in the database (`feedback`), the user as a keyed hash of their Slack id."""
-
-    def __init__(self, store: Store, *, secret: bytes, clock: Clock | None = None) -> None:
-        self.store = store
-        self.secret = secret
-        self.clock = clock or SystemClock()
-
-    def record(self, feedback: Feedback) -> None:
-        """Insert one click."""
-        record_feedback(
-            self.store,
-            platform=feedback.platform,
-            user=user_hash(self.secret, feedback.platform, feedback.user_id),
-            clause_id=feedback.clause_id,
-            helpful=feedback.helpful,
-            moment=self.clock.now(),
-        )

@@ -28,9 +28,10 @@ from adapters.teams.workflows import TeamsWorkflows
 from bot.assistant import Assistant
 from bot.dispatcher import Dispatcher
 from bot.knowledge import KnowledgeError
-from bot.ports import ChatPort
+from bot.ports import ChatPort, FeedbackSink
 from bot.runtime import backoff, build_context
 from bot.settings import Settings
+from bot.store.platform import DbFeedback
 from bot.workflows.base import Context
 
 PLATFORM = "teams"
@@ -44,11 +45,15 @@ class TeamsServing:
     settings: TeamsSettings
     workflows: TeamsWorkflows | None = None
     references: ConversationReferenceStore | None = None
+    feedback: FeedbackSink | None = None
 
 
 def teams_serving(ctx: Context, settings: TeamsSettings) -> TeamsServing:
-    """Teams with the doubt check, the escalation and references in the database."""
-    return TeamsServing(settings, teams_workflows(ctx), teams_references(ctx))
+    """Teams with the doubt check, the escalation, references and feedback in the database."""
+    password = settings.microsoft_app_password  # keys the hash of the AAD ids in feedback rows
+    key = password.get_secret_value() if password else (settings.microsoft_app_id or "teams")
+    feedback = DbFeedback(ctx.store, secret=key.encode(), clock=ctx.clock)
+    return TeamsServing(settings, teams_workflows(ctx), teams_references(ctx), feedback)
 
 
 def with_teams(ctx: Context) -> Context:

@@ -13,6 +13,8 @@ from datetime import datetime
 from sqlalchemy import delete, insert
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot.clock import Clock, SystemClock
+from bot.ports import Feedback
 from bot.store.db import Store
 from bot.store.models import KEY, FeedbackRow, SeenEvent, SentMessage
 
@@ -77,3 +79,23 @@ def where_sent(store: Store, key: str) -> SentMessage | None:
     """Where the message with `key` was being sent, if a port recorded it."""
     with store.transaction() as session:
         return session.get(SentMessage, key[:KEY])
+
+
+class DbFeedback:
+    """Feedback in the database (`feedback`), the user as a keyed hash of their platform id."""
+
+    def __init__(self, store: Store, *, secret: bytes, clock: Clock | None = None) -> None:
+        self.store = store
+        self.secret = secret
+        self.clock = clock or SystemClock()
+
+    def record(self, feedback: Feedback) -> None:
+        """Insert one click."""
+        record_feedback(
+            self.store,
+            platform=feedback.platform,
+            user=user_hash(self.secret, feedback.platform, feedback.user_id),
+            clause_id=feedback.clause_id,
+            helpful=feedback.helpful,
+            moment=self.clock.now(),
+        )

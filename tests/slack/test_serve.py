@@ -92,4 +92,5 @@ def test_serve_without_slack_still_runs_teams_workflows_and_the_dispatcher(
 
     assert isinstance(seen["teams"], TeamsServing) and seen["teams"].workflows is not None
     assert "teams" in seen["teams"].workflows.ctx.settings.platforms
+    assert isinstance(seen["teams"].feedback, DbFeedback)
     assert len(seen["background"]) == 1  # the outbox dispatcher
