@@ -46,7 +46,7 @@ from adapters.teams import forms
 from adapters.teams.cards import CONTENT_TYPE, summary
 from adapters.teams.ports import ConversationReferenceStore, StoredReference
 from bot.models import Reply
-from bot.ports import Recipient
+from bot.ports import Recipient, RetryLater
 from bot.store.db import Store
 from bot.store.models import RequestRow
 from bot.store.teams import TeamsMessageRow
@@ -61,8 +61,24 @@ NOT_IN_ROSTER = 403
 Unreachable = Callable[[str, Recipient], None]
 
 
+RATE_LIMITED = 429
+
+
 class TeamsDeliveryError(Exception):
     """A connector call failed (429, 5xx, network): the outbox retries it."""
+
+
+class TeamsRateLimited(TeamsDeliveryError, RetryLater):
+    """HTTP 429: the outbox waits at least the connector's Retry-After before retrying."""
+
+
+def _retry_after(response: Any) -> float:
+    """The Retry-After header of a connector response, in seconds (0 when absent)."""
+    headers = getattr(response, "headers", None) or {}
+    try:
+        return float(headers.get("Retry-After", 0))
+    except (TypeError, ValueError):
+        return 0.0
 
 
 class RecipientUnreachable(TeamsDeliveryError):
@@ -297,6 +313,9 @@ class TeamsChat:
             status = int(getattr(getattr(exc, "response", None), "status_code", 0) or 0)
             if status == NOT_IN_ROSTER:
                 raise RecipientUnreachable("HTTP 403") from None
+            if status == RATE_LIMITED:
+                wait = _retry_after(getattr(exc, "response", None))
+                raise TeamsRateLimited("HTTP 429", retry_after=wait) from None
             raise TeamsDeliveryError(f"HTTP {status}") from None
         except (ClientRequestError, OSError) as exc:
             raise TeamsDeliveryError(type(exc).__name__) from None
