@@ -4,13 +4,26 @@ from __future__ import annotations
 
 from adapters.console.port import ConsolePort
 from adapters.slack.service import slack_context, slack_ports
-from adapters.slack.settings import load_slack_settings
+from adapters.slack.settings import SlackSettings, load_slack_settings
 from adapters.teams.service import teams_ports, with_teams
-from adapters.teams.settings import load_teams_settings
+from adapters.teams.settings import TeamsSettings, load_teams_settings
 from bot.dispatcher import Dispatcher
 from bot.ports import ChatPort
 from bot.runtime import backoff, build_context
 from bot.settings import Settings
+from bot.workflows.base import Context
+
+
+def delivery_ports(
+    ctx: Context, *, slack: SlackSettings | None = None, teams: TeamsSettings | None = None
+) -> dict[str, ChatPort]:
+    """The ports a dispatcher delivers through: the console inbox, and each platform given."""
+    ports: dict[str, ChatPort] = {"console": ConsolePort(ctx.clock)}
+    if slack is not None:
+        ports.update(slack_ports(ctx, slack))
+    if teams is not None:
+        ports.update(teams_ports(ctx, teams))
+    return ports
 
 
 def worker_dispatcher(settings: Settings) -> Dispatcher:
@@ -24,9 +37,7 @@ def worker_dispatcher(settings: Settings) -> Dispatcher:
     ctx = slack_context(settings) if use_slack else build_context(settings)
     if use_teams:
         ctx = with_teams(ctx)
-    ports: dict[str, ChatPort] = {"console": ConsolePort(ctx.clock)}
-    if use_slack:
-        ports.update(slack_ports(ctx, slack))
-    if use_teams:
-        ports.update(teams_ports(ctx, teams))
+    ports = delivery_ports(
+        ctx, slack=slack if use_slack else None, teams=teams if use_teams else None
+    )
     return Dispatcher(ctx, ports, backoff=backoff(settings))

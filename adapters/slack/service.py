@@ -27,7 +27,7 @@ from adapters.slack.identity import Identities
 from adapters.slack.ports import DbEventDeduplicator, DbFeedback
 from adapters.slack.settings import SlackSettings
 from adapters.slack.workflows import WorkflowServices, thread_state
-from adapters.teams.service import teams_ports, teams_serving, with_teams
+from adapters.teams.service import teams_serving, with_teams
 from adapters.teams.settings import TeamsSettings
 from bot.assistant import Assistant
 from bot.clock import Clock
@@ -37,7 +37,6 @@ from bot.ports import ChatPort
 from bot.runtime import backoff, build_context, workflow_settings
 from bot.settings import Settings
 from bot.store.db import Store
-from bot.store.outbox import Backoff
 from bot.workflows.base import Context
 
 LOG = logging.getLogger("policybot.slack.service")
@@ -74,11 +73,6 @@ def slack_ports(ctx: Context, slack: SlackSettings) -> dict[str, ChatPort]:
     """The ports a Slack process delivers through: Slack, and the console inbox."""
     port = SlackPort(sync_web_client(slack), ctx.store, state_of=thread_state(ctx), clock=ctx.clock)
     return {"slack": port, "console": ConsolePort(ctx.clock)}
-
-
-def slack_dispatcher(ctx: Context, slack: SlackSettings, *, policy: Backoff) -> Dispatcher:
-    """A dispatcher delivering to Slack (and the console inbox)."""
-    return Dispatcher(ctx, slack_ports(ctx, slack), backoff=policy)
 
 
 def socket_mode_in_background(make: Callable[[], AsyncSocketModeHandler]) -> Background:
@@ -136,6 +130,7 @@ def serve(
     (reloadable) organisation.
     """
     from adapters.server import run_server
+    from adapters.workers import delivery_ports
 
     # The org in service (hot reload: edits to the org file reach the workflows), else the file.
     ctx = slack_context(settings, org=options.org if options else None)
@@ -145,10 +140,9 @@ def serve(
     feedback = DbFeedback(ctx.store, secret=secret.get_secret_value().encode() if secret else b"")
     deduplicator = DbEventDeduplicator(ctx.store)
     workflows = WorkflowServices(ctx, Identities(ctx.org))
-    ports = slack_ports(ctx, slack)
-    if teams_settings is not None:
-        ports.update(teams_ports(ctx, teams_settings))
-    dispatcher = Dispatcher(ctx, ports, backoff=backoff(settings))
+    dispatcher = Dispatcher(
+        ctx, delivery_ports(ctx, slack=slack, teams=teams_settings), backoff=backoff(settings)
+    )
     background = [dispatcher_in_background(dispatcher, interval=settings.poll_seconds)]
     if socket_mode:
         background.append(

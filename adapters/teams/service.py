@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 
 from botbuilder.integration.aiohttp import CloudAdapter  # type: ignore[import-untyped]
 
-from adapters.console.port import ConsolePort
 from adapters.ops import ServeOptions, dispatcher_in_background
 from adapters.slack.settings import SlackSettings
 from adapters.teams.auth import TokenSource, build_authentication
@@ -28,7 +27,7 @@ from adapters.teams.workflows import TeamsWorkflows
 from bot.assistant import Assistant
 from bot.dispatcher import Dispatcher
 from bot.knowledge import KnowledgeError
-from bot.ports import ChatPort, FeedbackSink
+from bot.ports import FeedbackSink
 from bot.runtime import backoff, build_context
 from bot.settings import Settings
 from bot.store.platform import DbFeedback
@@ -111,6 +110,7 @@ def serve(
 ) -> None:
     """`policybot serve` without Slack: Teams with its workflows, and the outbox dispatcher."""
     from adapters.server import run_server
+    from adapters.workers import delivery_ports
 
     try:  # the org in service (hot reload: its edits reach the workflows), else the file
         ctx = with_teams(build_context(settings, org=options.org if options else None))
@@ -124,8 +124,7 @@ def serve(
             options=options,
         )
         return
-    ports: dict[str, ChatPort] = {"console": ConsolePort(ctx.clock), **teams_ports(ctx, teams)}
-    dispatcher = Dispatcher(ctx, ports, backoff=backoff(settings))
+    dispatcher = Dispatcher(ctx, delivery_ports(ctx, teams=teams), backoff=backoff(settings))
     run_server(
         assistant=assistant,
         slack_settings=slack,
