@@ -24,6 +24,7 @@ from bot.dispatcher import Dispatcher
 from bot.health import ReadinessProbe
 from bot.logs import request_id
 from bot.org import Org
+from bot.questions import BatchingQuestionLog
 from bot.reload import ReloadableAssistant, Reloader
 from bot.settings import Settings
 from bot.store.db import Store
@@ -114,27 +115,40 @@ def serve_options(
 ) -> tuple[ReloadableAssistant, ServeOptions]:
     """The reloadable assistant and the readiness, reload and shutdown options of a server.
 
-    `build` loads and indexes the knowledge again (hot reload). The readiness probe has its
-    own engine; SQLite is migrated on open, PostgreSQL by `policybot db upgrade` (release).
+    `build` loads and indexes the knowledge again (hot reload). The readiness probe and the
+    question log share an engine of their own; SQLite is migrated on open, PostgreSQL by
+    `policybot db upgrade` (release).
     """
-    reloadable = ReloadableAssistant(assistant)
+    store = Store.open(settings.database_url)
+    questions = BatchingQuestionLog(store)
+    reloadable = ReloadableAssistant(assistant, questions=questions)
     reloader = Reloader(
         reloadable, build, knowledge_folder=settings.knowledge_dir, org_file=settings.org
     )
     probe = ReadinessProbe(
-        engine=Store.open(settings.database_url).engine,
+        engine=store.engine,
         knowledge=lambda: None if reloadable.knowledge.clauses else "no clauses loaded",
         org=lambda: reloader.org_error if reloader.org is None else None,
     )
-    background: tuple[Background, ...] = ()
+    background: tuple[Background, ...] = (closed_on_shutdown(questions),)
     if settings.reload_seconds > 0:
-        background = (reload_in_background(reloader, interval=settings.reload_seconds),)
+        background += (reload_in_background(reloader, interval=settings.reload_seconds),)
     return reloadable, ServeOptions(
         readiness=probe,
         background=background,
         shutdown_timeout=settings.shutdown_timeout_seconds,
         org=reloader.org,
     )
+
+
+def closed_on_shutdown(questions: BatchingQuestionLog) -> Background:
+    """An aiohttp cleanup context: the question log writes what is queued when serving stops."""
+
+    async def run(_app: web.Application) -> AsyncIterator[None]:
+        yield
+        await asyncio.to_thread(questions.close)
+
+    return run
 
 
 def dispatcher_in_background(dispatcher: Dispatcher, *, interval: float) -> Background:

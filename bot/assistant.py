@@ -92,6 +92,7 @@ class Assistant:
             notes=notes,
             clause_id=clause.id,
             action=clause.action,
+            confidence=best.confidence,
         )
 
     def answer(self, clause: Clause, lang: Lang, *, alternatives: tuple[Clause, ...] = ()) -> Reply:
@@ -152,7 +153,10 @@ class Assistant:
     def _abstain(self, result: MatchResult, notes: tuple[str, ...]) -> Reply:
         unsure = result.reason == "low_confidence"
         text = (msg.UNSURE if unsure else msg.OUT_OF_SCOPE).get(result.lang)
-        return Reply(kind="out_of_scope", lang=result.lang, text=text, notes=notes)
+        confidence = result.best.confidence if result.best else 0.0
+        return Reply(
+            kind="out_of_scope", lang=result.lang, text=text, notes=notes, confidence=confidence
+        )
 
     def _help(self, lang: Lang, *, kind: str = "help") -> Reply:
         text = self._fill(msg.HELP).get(lang)

@@ -184,3 +184,4 @@ class Reply:
     notes: tuple[str, ...] = field(default=())
     clause_id: str | None = None
     action: ClauseAction | None = None
+    confidence: float | None = None  # the best match's, for questions the matcher scored

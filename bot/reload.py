@@ -19,17 +19,21 @@ from bot.knowledge import KnowledgeError, knowledge_dir
 from bot.matching import Index
 from bot.models import Clause, IncomingMessage, Knowledge, Lang, Reply
 from bot.org import Org, Person, School, default_org_file, load_org
+from bot.questions import QuestionLog
 from bot.runtime import forget_loaded_knowledge
 
 LOG = logging.getLogger("policybot.reload")
 
 
 class ReloadableAssistant(Assistant):
-    """An Assistant whose knowledge and index can be swapped while requests are served."""
+    """The assistant in service: its knowledge can be swapped while requests are served, and
+    every question it handles goes to the question log (`questions`), when there is one.
+    """
 
-    def __init__(self, assistant: Assistant) -> None:
+    def __init__(self, assistant: Assistant, *, questions: QuestionLog | None = None) -> None:
         # No super().__init__(): every attribute is read from the assistant in service.
         self.current = assistant
+        self.questions = questions
 
     @property
     def knowledge(self) -> Knowledge:
@@ -54,8 +58,11 @@ class ReloadableAssistant(Assistant):
         self.current = assistant
 
     def handle(self, message: IncomingMessage) -> Reply:
-        """Forwarded to the assistant in service."""
-        return self.current.handle(message)
+        """Forwarded to the assistant in service; the question is logged."""
+        reply = self.current.handle(message)
+        if self.questions is not None:
+            self.questions.record(message, reply)
+        return reply
 
     def answer(self, clause: Clause, lang: Lang, *, alternatives: tuple[Clause, ...] = ()) -> Reply:
         """Forwarded to the assistant in service."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, TypeDecorator
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -214,3 +214,23 @@ class SentMessage(Base):
     channel: Mapped[str] = mapped_column(String(KEY))
     thread: Mapped[str | None] = mapped_column(String(KEY))
     created_at: Mapped[datetime]
+
+
+class QuestionRow(Base):
+    """One question the assistant answered or declined, for `policybot report`.
+
+    Nobody is recorded: no user id, no hash. The text is kept only for the questions the
+    knowledge should learn from (declined, did-you-mean or low confidence), and it is blanked
+    after the retention period (`policybot purge`).
+    """
+
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    asked_at: Mapped[datetime] = mapped_column(index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    lang: Mapped[str] = mapped_column(String(2))
+    kind: Mapped[str] = mapped_column(String(20))
+    clause_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    text: Mapped[str | None] = mapped_column(Text)

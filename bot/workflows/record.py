@@ -2,7 +2,8 @@
 
 `export_record` writes Markdown from the requests, notes and audit events. `purge` blanks the
 personal texts of requests closed more than `retention_days` ago (drafts, links, descriptions,
-comments, notes) and of old messages; states, decisions and audit events stay (AVG).
+comments, notes), of old messages and of logged questions; states, decisions, audit events
+and the question counts stay (AVG).
 """
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Update, select, update
 from sqlalchemy.orm import Session
 
-from bot.store.models import AuditEvent, ConsoleInboxRow, NoteRow, OutboxRow, RequestRow
+from bot.store.models import (
+    AuditEvent,
+    ConsoleInboxRow,
+    NoteRow,
+    OutboxRow,
+    QuestionRow,
+    RequestRow,
+)
 from bot.workflows import texts
 from bot.workflows.base import FINAL_STATES, Context, name_of, now
 
@@ -149,6 +157,7 @@ class PurgeReport:
     requests: int
     notes: int
     messages: int
+    questions: int = 0
 
 
 def purge(ctx: Context, retention_days: int) -> PurgeReport:
@@ -177,7 +186,13 @@ def purge(ctx: Context, retention_days: int) -> PurgeReport:
             .values(text=None),
         )
         messages = _purge_messages(session, cutoff)
-    return PurgeReport(len(rows), notes, messages)
+        questions = _changed(
+            session,
+            update(QuestionRow)
+            .where(QuestionRow.asked_at < cutoff, QuestionRow.text.is_not(None))
+            .values(text=None),
+        )
+    return PurgeReport(len(rows), notes, messages, questions)
 
 
 def _purge_request(session: Session, row: RequestRow, moment: datetime) -> None:
