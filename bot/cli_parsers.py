@@ -7,9 +7,20 @@
 from __future__ import annotations
 
 import argparse
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-WORKFLOW_COMMANDS = ("requests", "check-draft", "dispatch", "db", "purge", "record", "org")
+WORKFLOW_COMMANDS = (
+    "requests",
+    "check-draft",
+    "dispatch",
+    "db",
+    "purge",
+    "record",
+    "org",
+    "report",
+)
+REPORT_DAYS = 30
 STATUSES = (
     "submitted",
     "waiting",
@@ -45,6 +56,29 @@ def add_workflow_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     export = record.add_subparsers(dest="record_command", required=True).add_parser("export")
     export.add_argument("--user", required=True, metavar="EMAIL")
     export.add_argument("--out", type=Path, help="write to this file instead of stdout")
+    add_report_command(sub)
     org = sub.add_parser("org", help="organisation file tools")
     org_check = org.add_subparsers(dest="org_command", required=True).add_parser("check")
     org_check.add_argument("file", nargs="?", type=Path, help="default: POLICYBOT_ORG")
+
+
+def add_report_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`policybot report [--since DATE] [--html FILE] [--json]`."""
+    report = sub.add_parser("report", help="what staff ask; how doubt checks and escalations go")
+    report.add_argument(
+        "--since",
+        type=start_of_day,
+        metavar="YYYY-MM-DD",
+        help=f"the first day to include (default: the last {REPORT_DAYS} days)",
+    )
+    report.add_argument("--html", type=Path, metavar="FILE", help="also write an HTML page")
+    report.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def start_of_day(value: str) -> datetime:
+    """A YYYY-MM-DD argument as the start of that day in UTC."""
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {value!r}") from None
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)

@@ -8,19 +8,23 @@ policybot db upgrade                   apply the migrations (DATABASE_URL)
 policybot purge                        blank texts older than POLICYBOT_RETENTION_DAYS
 policybot record export --user EMAIL [--out FILE]
 policybot org check [FILE]             validate the organisation file
+policybot report [--since DATE] [--html FILE] [--json]   questions, feedback, workflow times
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import sys
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.assistant import Assistant
+from bot.cli_parsers import REPORT_DAYS
 from bot.draftcheck import Draft, check_draft, format_findings
 from bot.knowledge import DEFAULT_SCHOOL, KnowledgeError
 from bot.models import Reply, UserRef
@@ -32,7 +36,7 @@ from bot.workflows.base import Actor, Context, school_of
 from bot.workflows.queries import all_requests, detail_text
 
 if TYPE_CHECKING:
-    pass
+    from bot.report import Report
 from bot.workflows.record import export_record, purge
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -48,6 +52,7 @@ def run_workflow_command(args: argparse.Namespace, settings: Settings) -> int:
         "purge": cmd_purge,
         "record": cmd_record,
         "org": cmd_org_check,
+        "report": cmd_report,
     }
     try:
         return handlers[args.command](args, settings)
@@ -129,8 +134,43 @@ def cmd_purge(_args: argparse.Namespace, settings: Settings) -> int:
     report = purge(build_context(settings), settings.retention_days)
     print(
         f"purged after {settings.retention_days} days: {report.requests} request(s), "
-        f"{report.notes} note(s), {report.messages} message(s)"
+        f"{report.notes} note(s), {report.messages} message(s), {report.questions} question(s)"
     )
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the report (text or JSON); with --html, also write the page with charts."""
+    from bot.report import build_report, render_text
+
+    ctx = build_context(settings)
+    moment = ctx.clock.now()
+    report = build_report(
+        ctx.store,
+        ctx.knowledge_for(settings.school),
+        since=args.since or moment - timedelta(days=REPORT_DAYS),
+        now=moment,
+        retention_days=settings.retention_days,
+        school_names={school.id: school.name for school in ctx.org.schools},
+    )
+    if args.json:
+        print(json.dumps(dataclasses.asdict(report), default=str, ensure_ascii=False, indent=2))
+    else:
+        sys.stdout.write(render_text(report))
+    if args.html:
+        return _write_html(report, args.html)
+    return EXIT_OK
+
+
+def _write_html(report: Report, path: Path) -> int:
+    from bot.report_html import render_html  # matplotlib: only when a page is asked for
+
+    try:
+        path.write_text(render_html(report), encoding="utf-8")
+    except OSError as exc:
+        print(f"policybot report: cannot write {path}: {exc.strerror}", file=sys.stderr)
+        return EXIT_FAIL
+    print(f"written: {path}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -184,6 +224,8 @@ def run_chat(
     from adapters.console.chat import ConsoleChat
     from adapters.console.port import ConsolePort, take_unread
     from bot.dispatcher import Dispatcher
+    from bot.questions import DbQuestionLog
+    from bot.reload import ReloadableAssistant
     from bot.workflows.commands import CommandSession
 
     ctx = build_context(settings)
@@ -199,7 +241,10 @@ def run_chat(
             for m in take_unread(ctx.store, email, ctx.clock.now())
         ]
 
-    assistant = assistant_for(school_name(ctx, email))
+    # The terminal's questions are logged like Slack's and Teams' (`policybot report`).
+    assistant = ReloadableAssistant(
+        assistant_for(school_name(ctx, email)), questions=DbQuestionLog(ctx.store)
+    )
     session = CommandSession(ctx, Actor(email, "console"), lang=person.lang)
     chat = ConsoleChat(
         assistant,

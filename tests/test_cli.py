@@ -133,18 +133,25 @@ def test_eval_with_a_bad_file_names_the_problem(tmp_path: Path) -> None:
     assert "bad.yaml: items.0.expect: Field required" in result.stderr
 
 
-def test_chat_with_piped_input() -> None:
+def test_chat_with_piped_input(tmp_path: Path) -> None:
     result = run(
-        "chat", stdin="mag ik foto's van mijn klas op Instagram zetten?\nhoeveel vakantiedagen\n"
+        "chat",
+        stdin="mag ik foto's van mijn klas op Instagram zetten?\nhoeveel vakantiedagen\n",
+        env=own_database(tmp_path),  # never the checkout's var/policybot.db
     )
     assert result.returncode == 0, result.stderr
     assert "A.5" in result.stdout
     assert "niet" in result.stdout and "Tot ziens" in result.stdout
 
 
-def test_chat_ends_on_exit() -> None:
-    result = run("chat", stdin="exit\nmag ik foto's op fb\n")
+def test_chat_ends_on_exit(tmp_path: Path) -> None:
+    result = run("chat", stdin="exit\nmag ik foto's op fb\n", env=own_database(tmp_path))
     assert "A.5" not in result.stdout
+
+
+def own_database(tmp_path: Path) -> dict[str, str]:
+    """DATABASE_URL for a chat of its own: the chat logs its questions in the database."""
+    return {"DATABASE_URL": f"sqlite:///{tmp_path / 'chat.db'}"}
 
 
 def test_knowledge_check_ok() -> None:
@@ -183,9 +190,10 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_serve_answers_health_checks_and_stops_on_sigterm() -> None:
+def test_serve_answers_health_checks_and_stops_on_sigterm(tmp_path: Path) -> None:
     port = _free_port()
     env = {**os.environ, "PORT": str(port), "SLACK_BOT_TOKEN": "", "SLACK_SIGNING_SECRET": ""}
+    env.update(own_database(tmp_path))
     server = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1"],
         cwd=ROOT,

@@ -107,3 +107,24 @@ def test_settings_read_database_url_without_prefix(monkeypatch: pytest.MonkeyPat
     with pytest.raises(SettingsError, match="DEPUTY_HOURS"):
         load_settings()
     assert Settings.model_fields["retention_days"].default == 90
+
+
+def test_report_after_a_terminal_chat(tmp_path: Path) -> None:
+    db = tmp_path / "report.db"
+    questions = "Mag ik foto's van mijn klas op Instagram zetten?\nWat kost de schoolreis?\n"
+    assert policybot("chat", "--user", ANNA, db=db, stdin=questions).returncode == 0
+    page = tmp_path / "report.html"
+    text = policybot("report", "--html", str(page), db=db)
+    assert text.returncode == 0, text.stderr
+    assert "| A.5 Foto's, film en geluid | 1 | 0 | 0 |" in text.stdout
+    assert "- 1× “Wat kost de schoolreis?”" in text.stdout
+    assert ANNA not in text.stdout and ANNA not in page.read_text(encoding="utf-8")
+    assert page.read_text(encoding="utf-8").count("data:image/png;base64,") == 2
+    as_json = json.loads(policybot("report", "--json", "--since", "2020-01-01", db=db).stdout)
+    assert (as_json["questions"], as_json["declined"]) == (2, 1)
+    assert as_json["since"].startswith("2020-01-01")
+    bad = policybot("report", "--since", "1 januari", db=db)
+    assert bad.returncode == 2
+    assert "--since: expected a date as YYYY-MM-DD, got '1 januari'" in bad.stderr
+    unwritable = policybot("report", "--html", str(tmp_path / "no" / "r.html"), db=db)
+    assert unwritable.returncode == 1 and "cannot write" in unwritable.stderr
