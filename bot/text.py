@@ -26,6 +26,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _LINKING = ("s", "en", "e")  # Dutch linking morphemes: vriendschap-s-verzoek, klass-en-foto
+MAX_COMPOUND = 60  # longer "words" are not split: no real compound is, and splitting is quadratic
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,26 @@ def clean(raw: str, *, limit: int = MAX_CHARS) -> CleanText:
     if len(text) > limit:
         return CleanText(text[:limit], truncated=True)
     return CleanText(text, truncated=len(raw) > limit * 2)
+
+
+def has_unstorable_text(value: object) -> bool:
+    """Whether any string in a parsed JSON `value` holds a NUL character (PostgreSQL text
+    refuses it) or half a surrogate pair (not encodable as UTF-8): no platform sends either."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            pending += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            pending += item
+    return False
 
 
 def fold(text: str) -> str:
@@ -114,14 +135,14 @@ class Vocabulary:
 
     def _split(self, token: str) -> tuple[str, ...]:
         """Split an unknown compound into known words, or return () if it cannot be."""
-        if len(token) < 6 or token in self.words:
+        if len(token) < 6 or len(token) > MAX_COMPOUND or token in self.words:
             return ()
         best: tuple[str, ...] = ()
         for cut in range(3, len(token) - 2):
             head, tail = token[:cut], token[cut:]
             if not self._is_part(head):
                 continue
-            rest = (tail,) if tail in self.words else self._split(tail)
+            rest = (tail,) if tail in self.words else self.split(tail)
             if rest and (not best or len(rest) + 1 < len(best)):
                 best = (self._strip_linking(head), *rest)
         return best

@@ -8,6 +8,7 @@ dropped connections); a delivery that still fails is logged with ids only, never
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -140,7 +141,7 @@ def skip_repeated_events(
 
     async def middleware(body: Body, next_: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if isinstance(event_id, str) and not deduplicator.first_delivery(event_id):
+        if isinstance(event_id, str) and not await first_delivery(deduplicator, event_id):
             LOG.info("slack: repeated delivery of event %s skipped", event_id)
             return BoltResponse(status=200, body="")
         return await next_()
@@ -158,7 +159,7 @@ def register_ask_listeners(app: AsyncApp, services: SlackServices) -> None:
         if event.get("channel_type") != "im" or not is_from_a_person(event, context.bot_user_id):
             return
         bot = context.bot_user_id
-        reply = answer(services.assistant, event["text"], event["user"], bot_user_id=bot)
+        reply = await answer_in_thread(services.assistant, event["text"], event["user"], bot)
         thread_ts = event.get("thread_ts")
         await post_message(client, event["channel"], render_answer(reply), thread_ts=thread_ts)
 
@@ -168,7 +169,7 @@ def register_ask_listeners(app: AsyncApp, services: SlackServices) -> None:
         # Direct-message channels ("D…") are answered by on_direct_message.
         if not is_from_a_person(event, bot) or event["channel"].startswith("D"):
             return
-        reply = answer(services.assistant, event["text"], event["user"], bot_user_id=bot)
+        reply = await answer_in_thread(services.assistant, event["text"], event["user"], bot)
         thread_ts = event.get("thread_ts") or event.get("ts")
         await post_message(client, event["channel"], render_answer(reply), thread_ts=thread_ts)
 
@@ -217,13 +218,13 @@ def register_answer_actions(app: AsyncApp, services: SlackServices) -> None:
     @app.action(FEEDBACK_ACTIONS)
     async def on_feedback(ack: AsyncAck, body: Body, action: Body, client: AsyncWebClient) -> None:
         await ack()
-        clause_id = _text(action.get("value"))[:40]
-        if not clause_id:
+        clause_id, user_id = _text(action.get("value"))[:40], _dig(body, "user", "id")
+        if not clause_id or not user_id:
             return
         services.feedback.record(
             Feedback(
                 platform="slack",
-                user_id=_dig(body, "user", "id"),
+                user_id=user_id,
                 clause_id=clause_id,
                 helpful=action.get("action_id") == blocks.FEEDBACK_UP,
                 channel_id=channel_of(body),
@@ -293,6 +294,19 @@ def answer(
     """The assistant's reply to a Slack text (markup resolved, the bot's own mention removed)."""
     text = to_plain(raw_text, bot_user_id=bot_user_id)
     return assistant.handle(IncomingMessage(text=text, user=UserRef("slack", user_id)))
+
+
+async def first_delivery(deduplicator: EventDeduplicator, event_id: str) -> bool:
+    """`deduplicator.first_delivery` in a worker thread: its database write (a commit, an fsync
+    on SQLite) must not hold up the event loop, which acknowledges the other requests."""
+    return await asyncio.to_thread(deduplicator.first_delivery, event_id)
+
+
+async def answer_in_thread(
+    assistant: Assistant, raw_text: str, user_id: str, bot_user_id: str | None
+) -> Reply:
+    """`answer` in a worker thread: the question log's commit must not hold up the event loop."""
+    return await asyncio.to_thread(answer, assistant, raw_text, user_id, bot_user_id=bot_user_id)
 
 
 def render_answer(reply: Reply) -> SlackMessage:

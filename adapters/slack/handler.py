@@ -1,9 +1,12 @@
 """aiohttp ↔ Bolt: translate the request, dispatch it, translate the response.
 
-Thin on purpose (bolt-python's own adapters are the model). Two guards come first, because
-Bolt parses the body before it verifies the signature and answers 500 on a body it cannot read:
-an oversized body is refused with 413, and an unreadable one with 400, or 401 when it is not
-signed by Slack either. Everything else (signature, timestamp age, routing) is Bolt's.
+Thin on purpose (bolt-python's own adapters are the model). Guards come first, because Bolt
+parses the body before it verifies the signature and answers 500 on a body it cannot read or
+signature headers it cannot check, and logs the whole body of a request whose signature fails:
+an oversized body is refused with 413, an unreadable one with 400 (401 when it is not signed by
+Slack either), and any other request not signed by Slack with 401, so Bolt only ever sees
+signed requests (and Slack's unsigned `ssl_check`, which it answers without reading further).
+Bolt checks the signature again; everything else (routing, listeners) is Bolt's.
 """
 
 from __future__ import annotations
@@ -20,7 +23,11 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.request.internals import parse_body
 from slack_bolt.response import BoltResponse
 
+from bot.text import has_unstorable_text
+
 MAX_AGE_SECONDS = 5 * 60  # Slack's replay window, as Bolt applies it
+TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
+SIGNATURE_HEADER = "X-Slack-Signature"
 
 # The fields Bolt and our listeners read, with the shapes Slack sends them in. Bolt assumes these
 # shapes; a signed body that breaks them would otherwise surface as a 500.
@@ -66,6 +73,7 @@ _OBJECTS = frozenset(
     ]
 )
 _LISTS = frozenset({"authorizations", "actions", "response_urls"})
+_VIEW_TYPES = frozenset({"view_submission", "view_closed"})
 _MAX_DEPTH = 6
 
 
@@ -87,30 +95,44 @@ class SlackEventsHandler:
             return json_error(413, "payload_too_large")
         raw = await request.read()  # aiohttp's client_max_size answers 413 for chunked bodies
         headers = {name: request.headers.getall(name) for name in request.headers}
+        signed = self.signed_by_slack(raw, request)
         try:
             bolt_request = to_bolt_request(raw, request.query_string, headers)
         except MalformedBody:
-            if self.signed_by_slack(raw, request):
-                return json_error(400, "bad_request")
+            return json_error(400, "bad_request") if signed else json_error(401, "invalid_request")
+        if not signed and bolt_request.body.get("ssl_check") != "1":
             return json_error(401, "invalid_request")
         return to_aiohttp_response(await self.app.async_dispatch(bolt_request))
 
     def signed_by_slack(self, raw: bytes, request: web.Request) -> bool:
-        """Slack's v0 signature check on raw bytes (used only where Bolt cannot parse the body)."""
-        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
-        signature = request.headers.get("X-Slack-Signature", "")
-        if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > MAX_AGE_SECONDS:
+        """Slack's v0 signature check on the raw bytes, within Slack's replay window."""
+        timestamp = request.headers.get(TIMESTAMP_HEADER, "")
+        signature = request.headers.get(SIGNATURE_HEADER, "")
+        if not signature_headers_readable(request):
+            return False
+        if abs(time.time() - int(timestamp)) > MAX_AGE_SECONDS:
             return False
         base = b"v0:" + timestamp.encode() + b":" + raw
         expected = "v0=" + hmac.new(self.secret, base, hashlib.sha256).hexdigest()
         return hmac.compare_digest(expected, signature)
 
 
+def signature_headers_readable(request: web.Request) -> bool:
+    """Whether the signature headers can be checked at all: a timestamp of ASCII digits and an
+    ASCII signature (int() and hmac.compare_digest raise on "soon", "1.5" or "v0=é")."""
+    timestamp = request.headers.get(TIMESTAMP_HEADER, "")
+    signature = request.headers.get(SIGNATURE_HEADER, "")
+    return timestamp.isascii() and timestamp.isdigit() and signature.isascii()
+
+
 def to_bolt_request(raw: bytes, query: str, headers: dict[str, list[str]]) -> AsyncBoltRequest:
     """Bolt's request for `raw`; MalformedBody when Bolt could not read it safely."""
     try:
         text = raw.decode("utf-8")
-        check_shape(parse_body(text, _content_type(headers)))
+        body = parse_body(text, _content_type(headers))
+        check_shape(body)
+        if has_unstorable_text(body):
+            raise MalformedBody("text")
         return AsyncBoltRequest(body=text, query=query, headers=dict(headers))
     except (ValueError, TypeError, AttributeError, KeyError, RecursionError) as exc:
         raise MalformedBody(type(exc).__name__) from exc
@@ -135,6 +157,22 @@ def check_shape(body: Any, depth: int = 0) -> None:
         raise MalformedBody("actions")
     if body.get("type") == "event_callback" and not isinstance(body.get("event"), dict):
         raise MalformedBody("event")
+    _check_view_and_step(body, depth)
+
+
+def _check_view_and_step(body: dict[str, Any], depth: int) -> None:
+    """What Bolt indexes without looking: a submitted view's `type`, a workflow step's data."""
+    if depth > 0:
+        return
+    view = body.get("view")
+    view_type = view.get("type") if isinstance(view, dict) else None
+    if body.get("type") in _VIEW_TYPES and not isinstance(view_type, str):
+        raise MalformedBody("view")
+    is_step = body.get("type") == "workflow_step_edit" or (
+        body.get("type") == "view_submission" and view_type == "workflow_step"
+    )
+    if is_step and not isinstance(body.get("workflow_step"), dict):
+        raise MalformedBody("workflow_step")
 
 
 def _check_list(name: str, value: Any, depth: int) -> None:

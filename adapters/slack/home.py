@@ -24,9 +24,9 @@ def register_home(app: AsyncApp, services: WorkflowServices) -> None:
 
     @app.event(HOME_EVENT)
     async def on_home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
-        if event.get("tab", "home") != "home":
+        user = event.get("user")
+        if event.get("tab", "home") != "home" or not isinstance(user, str) or not user:
             return
-        user = str(event.get("user") or "")
         email = await services.identities.email_of(client, user)
         view = await asyncio.to_thread(home_for, services.ctx, email, "nl")
         await client.views_publish(user_id=user, view=view)

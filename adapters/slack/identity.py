@@ -25,7 +25,9 @@ class Identities:
         self._emails: dict[str, str] = {}
 
     async def email_of(self, client: AsyncWebClient, user_id: str) -> str | None:
-        """The person's email, or None when Slack does not tell us one."""
+        """The person's email, or None when Slack does not tell us one (or names no user)."""
+        if not user_id:
+            return None
         person = self.org.find_by_platform("slack", user_id)
         if person is not None:
             return person.email

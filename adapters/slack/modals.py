@@ -201,19 +201,21 @@ def plain(text: str) -> Block:
 
 
 def values_of(view: dict[str, Any]) -> dict[str, str]:
-    """The submitted values of a view, by block id ("" when empty)."""
+    """The submitted values of a view, by block id ("" when empty; malformed parts skipped)."""
     found: dict[str, str] = {}
-    state = view.get("state", {}).get("values", {})
-    for block_id, actions in state.items():
-        for value in actions.values():
+    state = view.get("state")
+    values = state.get("values") if isinstance(state, dict) else None
+    for block_id, actions in values.items() if isinstance(values, dict) else ():
+        for value in actions.values() if isinstance(actions, dict) else ():
             found[block_id] = _value(value)
     return found
 
 
 def meta_of(view: dict[str, Any]) -> dict[str, Any]:
-    """The view's private_metadata."""
+    """The view's private_metadata ({} when it is not the JSON object we put there)."""
+    metadata = view.get("private_metadata")
     try:
-        data = json.loads(view.get("private_metadata") or "{}")
+        data = json.loads(metadata) if isinstance(metadata, str) and metadata else {}
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}

@@ -18,6 +18,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.slack import blocks, modals
 from adapters.slack.chat_port import ThreadState
@@ -56,6 +57,10 @@ NOTE_USAGE = Localized(
 WITHDRAW_USAGE = Localized(
     "Gebruik: /intrekken <nummer>, bijv. /intrekken 12.",
     "Usage: /intrekken <number>, e.g. /intrekken 12.",
+)
+STORE_UNAVAILABLE = Localized(
+    "Niet opgeslagen: opslaan lukt nu even niet. Probeer het over een minuut opnieuw.",
+    "Not saved: storing it failed just now. Please try again in a minute.",
 )
 RESULT_TITLE = Localized("Verstuurd", "Sent")
 NOT_SENT_TITLE = Localized("Niet verstuurd", "Not sent")
@@ -127,8 +132,13 @@ def register_openers(app: AsyncApp, answer_actions: re.Pattern[str]) -> None:
 
 async def open_then_ack(ack: AsyncAck, client: AsyncWebClient, body: Body, view: Body) -> None:
     """views.open with the trigger_id first (it expires in 3 s), then acknowledge."""
+    trigger_id = body.get("trigger_id")
+    if not isinstance(trigger_id, str) or not trigger_id:  # Slack always sends one
+        LOG.warning("slack: no trigger_id, so no modal can open")
+        await ack()
+        return
     try:
-        await client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=view)
+        await client.views_open(trigger_id=trigger_id, view=view)
     except Exception as exc:  # a failed modal must not leave Slack without an ack
         LOG.warning("slack: views.open failed: %s", type(exc).__name__)
     finally:
@@ -138,7 +148,7 @@ async def open_then_ack(ack: AsyncAck, client: AsyncWebClient, body: Body, view:
 async def message_and_permalink(client: AsyncWebClient, body: Body) -> tuple[str, str]:
     """The text of the message a shortcut was used on, and its permalink (when Slack gives it)."""
     message = body.get("message") or {}
-    channel = str((body.get("channel") or {}).get("id") or "")
+    channel = _channel(body)
     text = str(message.get("text") or "")
     if not channel or not message.get("ts"):
         return text, ""
@@ -196,13 +206,20 @@ async def submit_form(
     if email is None:
         await ack(response_action="update", view=result(NOT_SENT_TITLE, UNKNOWN_USER, lang))
         return
-    if await asyncio.to_thread(needs_school, services.ctx, email):
-        await ack(
-            response_action="update",
-            view=modals.school_view(lang, services.ctx.org.schools, form),
-        )
+    try:
+        if await asyncio.to_thread(needs_school, services.ctx, email):
+            await ack(
+                response_action="update",
+                view=modals.school_view(lang, services.ctx.org.schools, form),
+            )
+            return
+        actor = Actor(email, "slack")
+        outcome = await asyncio.to_thread(runner, services, actor, form, _dedup(view))
+    except SQLAlchemyError as exc:  # nothing was stored: the form stays open to send again
+        LOG.warning("slack: form not stored: %s", type(exc).__name__)
+        field = "draft" if form["callback"] == modals.DOUBT_VIEW else "what"
+        await ack(response_action="errors", errors={field: STORE_UNAVAILABLE.get(lang)})
         return
-    outcome = await asyncio.to_thread(runner, services, Actor(email, "slack"), form, _dedup(view))
     await ack(**outcome_ack(outcome, lang))
 
 
@@ -264,10 +281,12 @@ async def school_chosen(
     body: Body, action: Body, client: AsyncWebClient, services: WorkflowServices
 ) -> None:
     """Store the school, then send the form that was waiting for it."""
-    email = await services.identities.email_of(client, _user(body))
     view = body.get("view") or {}
-    form = modals.meta_of(view)
-    if email is None or not form.get("values"):
+    form, view_id = waiting_form(view), view.get("id")
+    if form is None or not isinstance(view_id, str) or not view_id:  # not our school picker
+        return
+    email = await services.identities.email_of(client, _user(body))
+    if email is None:
         return
     try:
         await asyncio.to_thread(choose_school, services.ctx, email, str(action.get("value")))
@@ -280,7 +299,20 @@ async def school_chosen(
     done = result(
         RESULT_TITLE if isinstance(outcome, Outcome) and outcome.ok else NOT_SENT_TITLE, text, lang
     )
-    await client.views_update(view_id=str(view.get("id") or ""), view=done)
+    try:
+        await client.views_update(view_id=view_id, view=done)
+    except Exception as exc:  # the form is sent; only the modal's closing word is lost
+        LOG.warning("slack: views.update failed: %s", type(exc).__name__)
+
+
+def waiting_form(view: Body) -> dict[str, Any] | None:
+    """The form a school picker holds in its metadata (its texts only); None if there is none."""
+    form = modals.meta_of(view)
+    values = form.get("values")
+    if not isinstance(values, dict):
+        return None
+    form["values"] = {name: text for name, text in values.items() if isinstance(text, str)}
+    return form if form["values"] else None
 
 
 # --- the director's buttons ----------------------------------------------------------------------
@@ -326,18 +358,23 @@ async def act(
     comment: str,
 ) -> Outcome | None:
     """Run the domain's decision for a pressed button; the domain decides who may."""
-    email = await services.identities.email_of(client, user_id)
-    if not value.isdigit():
+    request_id = parsing.request_number(value)
+    if request_id is None:
         return None
+    email = await services.identities.email_of(client, user_id)
     if email is None:
         return Outcome(False, UNKNOWN_USER, code="unknown_user")
-    actor, request_id, ctx = Actor(email, "slack"), int(value), services.ctx
-    if name == "acknowledge":
-        return await asyncio.to_thread(acknowledge, ctx, actor, request_id)
-    if name == "resolve":
-        return await asyncio.to_thread(resolve, ctx, actor, request_id, comment)
-    decision = "approve" if name == "approve" else name
-    return await asyncio.to_thread(decide, ctx, actor, request_id, decision, comment)  # type: ignore[arg-type]
+    actor, ctx = Actor(email, "slack"), services.ctx
+    try:
+        if name == "acknowledge":
+            return await asyncio.to_thread(acknowledge, ctx, actor, request_id)
+        if name == "resolve":
+            return await asyncio.to_thread(resolve, ctx, actor, request_id, comment)
+        decision = "approve" if name == "approve" else name
+        return await asyncio.to_thread(decide, ctx, actor, request_id, decision, comment)  # type: ignore[arg-type]
+    except SQLAlchemyError as exc:  # the press is not lost silently: they are told to retry
+        LOG.warning("slack: %s not stored: %s", name, type(exc).__name__)
+        return Outcome(False, STORE_UNAVAILABLE, request_id, code="store_unavailable")
 
 
 # --- notes ---------------------------------------------------------------------------------
@@ -374,15 +411,15 @@ async def by_number(
     usage: Localized,
 ) -> None:
     """Run a command on request `number` as the caller; the outcome only to them."""
-    number = number.lstrip("#")
-    if not number.isdigit():
+    request_id = parsing.request_number(number.lstrip("#"))
+    if request_id is None:
         await say(command, both_languages(usage))
         return
     email = await services.identities.email_of(client, _user(command))
     if email is None:
         await say(command, both_languages(UNKNOWN_USER))
         return
-    outcome = await asyncio.to_thread(run, Actor(email, "slack"), int(number))
+    outcome = await asyncio.to_thread(run, Actor(email, "slack"), request_id)
     await say(command, both_languages(outcome.message))
 
 

@@ -16,7 +16,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from botbuilder.core import ActivityHandler, TurnContext  # type: ignore[import-untyped]
+from azure.core.exceptions import DeserializationError
+from botbuilder.core import (  # type: ignore[import-untyped]
+    ActivityHandler,
+    InvokeResponse,
+    TurnContext,
+)
 from botbuilder.schema import (  # type: ignore[import-untyped]
     Activity,
     ActivityTypes,
@@ -38,6 +43,7 @@ LOG = logging.getLogger("policybot.teams")
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_ATTEMPTS = 3
 MAX_RETRY_DELAY = 2.0
+BAD_REQUEST = 400
 
 SendHook = Callable[[TurnContext, list[Activity], Callable[[], Awaitable[Any]]], Awaitable[Any]]
 
@@ -68,6 +74,16 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no ty
             turn_context.on_send_activities(_as_new_message)
         await super().on_turn(turn_context)
 
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        """botbuilder's answer to an invoke (none is ours: our cards submit with Action.Submit),
+        or 400 for a value its parsing chokes on: an `adaptiveCard/action` whose `action` is not
+        an object crashed the turn (AttributeError in ActivityHandler)."""
+        try:
+            response: InvokeResponse = await super().on_invoke_activity(turn_context)
+        except (AttributeError, TypeError, ValueError):
+            return InvokeResponse(status=BAD_REQUEST)
+        return response
+
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         """A question typed to the bot, or a button pressed on one of its cards."""
         activity = as_json(turn_context.activity)
@@ -83,7 +99,8 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no ty
         message = translate.incoming_message(activity)
         if message is None:
             return
-        reply = self.services.assistant.handle(message)
+        # In a worker thread: the question log's commit must not hold up the event loop.
+        reply = await asyncio.to_thread(self.services.assistant.handle, message)
         await deliver(turn_context, to_activity(reply, question=message.text))
 
     async def workflow_answer(self, activity: dict[str, Any]) -> Answer | None:
@@ -98,6 +115,8 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no ty
                 return None
             return await asyncio.to_thread(workflows.on_text, text, user.user_id)
         action = value.get("action")
+        if not isinstance(action, str):  # not one of our buttons (they all carry a name)
+            return None
         if action in (cards.DOUBT_CHECK, cards.ESCALATE):
             lang: Lang = "en" if value.get("lang") == "en" else "nl"
             return workflows.form_for_button(str(action), lang, user.user_id)
@@ -185,7 +204,8 @@ async def deliver(turn_context: TurnContext, activity: Activity) -> str | None:
                 _log_failure(turn_context, conversation, f"HTTP {status}", attempt)
                 return None
             await asyncio.sleep(_retry_delay(exc, attempt))
-        except (ClientRequestError, OSError) as exc:
+        except (ClientRequestError, DeserializationError, OSError) as exc:
+            # DeserializationError: an answer that is not the connector's JSON (a proxy's page)
             _log_failure(turn_context, conversation, type(exc).__name__, attempt)
             return None
     return None

@@ -11,15 +11,18 @@ import html
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from adapters.teams import cards
 from adapters.teams.ports import StoredReference
 from bot.models import IncomingMessage, Lang, UserRef
+from bot.text import has_unstorable_text
 
 PLATFORM = "teams"
 PERSONAL = "personal"
 MAX_CLAUSE_ID = 20
 REMEMBERED_TYPES = frozenset({"message", "installationUpdate", "conversationUpdate"})
+MAX_GUID, MAX_CONVERSATION_TYPE, MAX_USER_ID = 64, 20, 200  # the teams_references columns
 
 _AT_TAG = re.compile(r"<at[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
 _OPTIONAL_STRINGS = ("id", "text", "replyToId", "channelId", "locale", "textFormat", "name")
@@ -48,11 +51,10 @@ def check_shape(body: Any) -> Json:
         raise MalformedActivity("not an object")
     if not isinstance(body.get("type"), str) or not body["type"]:
         raise MalformedActivity("type")
-    service_url = body.get("serviceUrl")
-    if not isinstance(service_url, str) or not service_url.startswith(("https://", "http://")):
+    if not _is_web_url(body.get("serviceUrl")):
         raise MalformedActivity("serviceUrl")
     conversation = body.get("conversation")
-    if not isinstance(conversation, dict) or not isinstance(conversation.get("id"), str):
+    if not isinstance(conversation, dict) or not _is_id(conversation.get("id")):
         raise MalformedActivity("conversation")
     for name in _OPTIONAL_STRINGS:
         if not isinstance(body.get(name), str | None):
@@ -60,7 +62,27 @@ def check_shape(body: Any) -> Json:
     for name in _ACCOUNTS:
         _check_account(name, body.get(name))
     _check_optional_objects(body)
+    if has_unstorable_text(body):
+        raise MalformedActivity("text")
     return body
+
+
+def _is_id(value: Any) -> bool:
+    """A non-empty, printable ASCII string, as Teams' ids are: the SDK puts the conversation id
+    in the connector's URLs and in a header (x-ms-conversation-id), where other text fails."""
+    if not isinstance(value, str):
+        return False
+    return bool(value.strip()) and value.isascii() and value.isprintable()
+
+
+def _is_web_url(value: Any) -> bool:
+    """An http(s) URL with a host (the SDK posts the reply there)."""
+    if not isinstance(value, str) or not value.startswith(("https://", "http://")):
+        return False
+    try:
+        return bool(urlsplit(value).hostname)
+    except ValueError:  # e.g. "http://[::1" (an unclosed IPv6 address)
+        return False
 
 
 def _check_account(name: str, value: Any) -> None:
@@ -78,8 +100,11 @@ def _check_optional_objects(body: Json) -> None:
     for key in ("conversationType", "tenantId", "name"):
         if not isinstance(conversation.get(key), str | None):
             raise MalformedActivity(f"conversation.{key}")
-    if not isinstance(body.get("channelData"), dict | None):
+    channel_data = body.get("channelData")
+    if not isinstance(channel_data, dict | None):
         raise MalformedActivity("channelData")
+    if channel_data is not None and not isinstance(channel_data.get("tenant"), dict | None):
+        raise MalformedActivity("channelData.tenant")
     entities = body.get("entities")
     if entities is not None and (
         not isinstance(entities, list) or not all(isinstance(e, dict) for e in entities)
@@ -135,12 +160,15 @@ def incoming_message(activity: Json) -> IncomingMessage | None:
 def card_action(activity: Json) -> CardAction | None:
     """The button press carried by a submit's `value`; None when it is not one of ours."""
     value = activity.get("value")
-    if not isinstance(value, dict) or value.get("action") not in cards.HANDLED_ACTIONS:
+    if not isinstance(value, dict):
+        return None
+    action = value.get("action")
+    if not isinstance(action, str) or action not in cards.HANDLED_ACTIONS:
         return None
     clause = value.get("clause")
     vote = value.get("vote")
     return CardAction(
-        action=str(value["action"]),
+        action=action,
         clause=clause[:MAX_CLAUSE_ID] if isinstance(clause, str) else "",
         vote=vote if vote in ("up", "down") else "",
         lang="en" if value.get("lang") == "en" else "nl",
@@ -153,7 +181,8 @@ def is_submit(activity: Json) -> bool:
 
 
 def stored_reference(activity: Json, reference: Json) -> StoredReference | None:
-    """What to remember to reach the sender later; None without an AAD object id."""
+    """What to remember to reach the sender later; None without an AAD object id, or with ids
+    longer than Teams gives (and the database holds: `bot/store/teams.py`)."""
     sender = activity.get("from") or {}
     aad_object_id = sender.get("aadObjectId")
     if not isinstance(aad_object_id, str) or not aad_object_id:
@@ -162,7 +191,7 @@ def stored_reference(activity: Json, reference: Json) -> StoredReference | None:
     tenant = conversation.get("tenantId") or (
         (activity.get("channelData") or {}).get("tenant") or {}
     ).get("id")
-    return StoredReference(
+    stored = StoredReference(
         aad_object_id=aad_object_id,
         user_id=str(sender.get("id") or ""),
         conversation_id=conversation["id"],
@@ -170,4 +199,15 @@ def stored_reference(activity: Json, reference: Json) -> StoredReference | None:
         service_url=activity["serviceUrl"],
         tenant_id=tenant if isinstance(tenant, str) else "",
         reference=reference,
+    )
+    return stored if _fits_storage(stored) else None
+
+
+def _fits_storage(stored: StoredReference) -> bool:
+    """Whether the ids fit their columns (an AAD object id or a tenant id is a 36-letter GUID)."""
+    return (
+        len(stored.aad_object_id) <= MAX_GUID
+        and len(stored.tenant_id) <= MAX_GUID
+        and len(stored.conversation_type) <= MAX_CONVERSATION_TYPE
+        and len(stored.user_id) <= MAX_USER_ID
     )

@@ -62,18 +62,19 @@ class TeamsWorkflows:
     def by_number(self, command: str, rest: str, aad_object_id: str) -> Answer:
         """/intrekken N or /notitie N tekst, as the sender; the outcome in both languages."""
         lang: Lang = "en" if command in ("/withdraw", "/note") else "nl"
-        number, _, note = rest.strip().lstrip("#").partition(" ")
+        typed, _, note = rest.strip().lstrip("#").partition(" ")
+        number = parsing.request_number(typed)
         is_note = command in NOTE_COMMANDS
-        if not number.isdigit() or (is_note and not note.strip()):
+        if number is None or (is_note and not note.strip()):
             return Answer(text=(NOTE_USAGE if is_note else WITHDRAW_USAGE).get(lang))
         email = self.identities.email_of(aad_object_id)
         if email is None:
             return Answer(text=unknown_user_text(aad_object_id))
         actor = Actor(email, PLATFORM)
         if is_note:
-            outcome = add_note(self.ctx, actor, int(number), note.strip())
+            outcome = add_note(self.ctx, actor, number, note.strip())
         else:
-            outcome = withdraw(self.ctx, actor, int(number))
+            outcome = withdraw(self.ctx, actor, number)
         return answer_of(outcome, lang)
 
     def form_for_text(self, text: str, aad_object_id: str) -> Answer | None:
@@ -141,10 +142,10 @@ class TeamsWorkflows:
 
     def run_decision(self, actor: Actor, action: str, value: Json) -> Outcome | Localized:
         """A director's button: the domain decides who may, and whether a comment is needed."""
-        request = _field(value, "request")
-        if not request.isdigit() or action not in forms.DECISIONS:
+        number = parsing.request_number(_field(value, "request"))
+        if number is None or action not in forms.DECISIONS:
             return UNKNOWN_REQUEST
-        number, comment = int(request), _field(value, forms.COMMENT_ID)
+        comment = _field(value, forms.COMMENT_ID)
         if action == "acknowledge":
             return acknowledge(self.ctx, actor, number)
         if action == "resolve":

@@ -265,10 +265,10 @@ class CommandSession:
     def _by_id(self, act: Callable[[int, str], Outcome | Reply]) -> Callable[[str], Reply]:
         def run(args: str) -> Reply:
             first, _, rest = args.partition(" ")
-            number = first.lstrip("#")
-            if not number.isdigit():
+            number = parsing.request_number(first.lstrip("#"))
+            if number is None:
                 return self._say(wt.NEED_ID)
-            result = act(int(number), rest.strip())
+            result = act(number, rest.strip())
             return result if isinstance(result, Reply) else self._outcome(result)
 
         return run

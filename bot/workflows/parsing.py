@@ -62,6 +62,20 @@ class InputError(ValueError):
         self.message = message
 
 
+MAX_REQUEST_DIGITS = 9  # request ids are 32-bit integers in the database
+
+
+def request_number(text: object) -> int | None:
+    """A request number as typed or carried by a button ("12"); None for anything else.
+
+    Only ASCII digits, and few enough to fit the database's integer: `str.isdigit` also accepts
+    "²" (which int() refuses), and a 30-digit number overflows the column.
+    """
+    if isinstance(text, str) and text.isascii() and text.isdigit():
+        return int(text) if len(text) <= MAX_REQUEST_DIGITS else None
+    return None
+
+
 def optional(text: str) -> str | None:
     """`text`, or None for 'geen', 'none', '-' and the like."""
     cleaned = text.strip()

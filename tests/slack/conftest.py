@@ -277,7 +277,41 @@ def settings_for(api_url: str, **overrides: Any) -> SlackSettings:
     return SlackSettings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
-class SlackWorld:
+class LoopbackHarness:
+    """An event loop of its own and aiohttp servers on 127.0.0.1, driven from synchronous tests.
+
+    Subclasses start their servers with `_start` and set `session` (the client to our server).
+    """
+
+    session: aiohttp.ClientSession
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._runners: list[web.AppRunner] = []
+
+    def run(self, awaitable: Awaitable[T]) -> T:
+        """Run the loop until `awaitable` is done (background work progresses meanwhile)."""
+        return self.loop.run_until_complete(awaitable)
+
+    def close(self) -> None:
+        """Stop the servers and the loop, cancelling any work still under way."""
+        self.run(self.session.close())
+        for runner in reversed(self._runners):
+            self.run(runner.cleanup())
+        self.run(_cancel_all(self.loop))
+        self.loop.close()
+
+    async def _start(self, app: web.Application) -> str:
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        self._runners.append(runner)
+        host, port = runner.addresses[0][:2]
+        return f"http://{host}:{port}"
+
+
+class SlackWorld(LoopbackHarness):
     """Our server and Slack's stand-in, both on 127.0.0.1, driven from synchronous tests."""
 
     def __init__(
@@ -290,11 +324,10 @@ class SlackWorld:
         slack: FakeSlack | None = None,
         **settings: Any,
     ) -> None:
-        self.loop = asyncio.new_event_loop()
+        super().__init__()
         self.slack = slack or FakeSlack()
         self.feedback = InMemoryFeedback()
         self.deduplicator = deduplicator or InMemoryEventDeduplicator()
-        self._runners: list[web.AppRunner] = []
         if slack is None:
             self.slack.base_url = self.run(self._start(self.slack.app()))
         app = build_app(
@@ -306,18 +339,6 @@ class SlackWorld:
         )
         self.url = self.run(self._start(app))
         self.session = self.run(_new_session())
-
-    def run(self, awaitable: Awaitable[T]) -> T:
-        """Run the loop until `awaitable` is done (background work progresses meanwhile)."""
-        return self.loop.run_until_complete(awaitable)
-
-    def close(self) -> None:
-        """Stop both servers and the loop, cancelling any work still under way."""
-        self.run(self.session.close())
-        for runner in reversed(self._runners):
-            self.run(runner.cleanup())
-        self.run(_cancel_all(self.loop))
-        self.loop.close()
 
     def post(
         self,
@@ -397,15 +418,6 @@ class SlackWorld:
     def settle(self, seconds: float = 0.3) -> None:
         """Let background work run for a while (to show that nothing more happens)."""
         self.run(asyncio.sleep(seconds))
-
-    async def _start(self, app: web.Application) -> str:
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        self._runners.append(runner)
-        host, port = runner.addresses[0][:2]
-        return f"http://{host}:{port}"
 
     async def _request(self, verb: str, path: str, body: bytes, headers: dict[str, str]) -> Answer:
         async with self.session.request(verb, self.url + path, data=body, headers=headers) as resp:
