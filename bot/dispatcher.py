@@ -7,7 +7,8 @@ Exactly once, per kind of port (see docs/workflows.md):
 - a TransactionalPort (the console inbox) is delivered to inside the transaction that marks
   the row delivered: both commit, or neither does;
 - any other port is called after the attempt has been recorded (a lease: the row's next attempt
-  is pushed back by the backoff delay, so no other dispatcher takes it meanwhile). Its
+  is pushed back by the backoff delay, and at least by the port's `lease_seconds`, the longest
+  its calls may take, so no other dispatcher takes it while a call may still land). Its
   platform message ref is stored with the row when it is marked delivered. If the process dies
   in between, the retry first asks the port whether a message with that idempotency key went
   out (`find_sent`), and only sends when it did not.
@@ -84,9 +85,18 @@ class Dispatcher:
         return work + delivered
 
     def run(self, *, interval: float = 1.0, stop: Callable[[], bool] = lambda: False) -> None:
-        """Dispatch until `stop()` is true, sleeping `interval` seconds when idle."""
+        """Dispatch until `stop()` is true, sleeping `interval` seconds when idle.
+
+        A failing round (the database restarting, a full disk) is logged and retried after
+        `interval`: the loop must outlive the fault, or nothing is delivered after it.
+        """
         while not stop():
-            if self.run_once() == 0:
+            try:
+                busy = self.run_once() > 0
+            except Exception as exc:  # the rows stay as they were: the next round takes them
+                log.warning("dispatcher round failed, retrying: %s", type(exc).__name__)
+                busy = False
+            if not busy:
                 time.sleep(interval)
 
     def deliver_next(self) -> bool:
@@ -122,7 +132,8 @@ class Dispatcher:
             self._deliver_in_transaction(session, port, row, delivery)
             return None
         row.attempts += 1
-        row.next_attempt_at = self._now() + self.backoff.delay(row.attempts)
+        lease = timedelta(seconds=float(getattr(port, "lease_seconds", 0.0)))
+        row.next_attempt_at = self._now() + max(self.backoff.delay(row.attempts), lease)
         return _delivery(row, target)
 
     def _target(self, session: Session, row: OutboxRow) -> tuple[str | None, bool]:
@@ -172,7 +183,7 @@ class Dispatcher:
     def _failed(self, row: OutboxRow, exc: Exception, *, counted: bool = False) -> None:
         if not counted:
             row.attempts += 1
-            row.next_attempt_at = self._now() + self.backoff.delay(row.attempts)
+        row.next_attempt_at = self._now() + self.backoff.delay(row.attempts)  # the lease is over
         if isinstance(exc, RetryLater):  # the platform said when: never retry sooner
             asked = self._now() + timedelta(seconds=exc.retry_after)
             row.next_attempt_at = max(row.next_attempt_at, asked)

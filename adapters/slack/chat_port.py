@@ -35,6 +35,7 @@ REQUEST_KEY = re.compile(r"^r(\d+):")
 TYPED_CHOICES = re.compile(r"^(Kies|Choose): /")
 SEARCH_LIMIT = 200
 RATE_LIMITED = 429
+CALLS_BEFORE_POSTED = 4  # at most: find_sent, users.lookupByEmail, conversations.open, the post
 
 
 class SlackDeliveryError(Exception):
@@ -90,6 +91,16 @@ class SlackPort:
         self.clock = clock or SystemClock()
         self._user_ids: dict[str, str] = {}
         self._dms: dict[str, str] = {}
+
+    @property
+    def lease_seconds(self) -> float:
+        """How long one delivery may take until its post has surely landed or failed.
+
+        The dispatcher leases a row at least this long: another process must not take it over
+        (and post it again) while this one's post may still reach Slack.
+        """
+        timeout = self.client.timeout or 0
+        return float(CALLS_BEFORE_POSTED * timeout + 1)
 
     # --- ChatPort ------------------------------------------------------------------------------
 
