@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
+import aiohttp
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.ops import READY_PATH, ServeOptions, readyz, request_id_middleware
-from adapters.slack.app import build_bolt_app
+from adapters.slack.app import build_bolt_app, build_web_client
 from adapters.slack.handler import SlackEventsHandler, json_error
 from adapters.slack.ports import EventDeduplicator, InMemoryEventDeduplicator
 from adapters.slack.settings import SlackSettings
@@ -71,6 +72,9 @@ def build_app(
             feedback=teams.feedback,
         )
         app.router.add_post(TEAMS_PATH, route)
+    if slack_client is None and slack_settings.slack_enabled:
+        slack_client = build_web_client(slack_settings)
+        app.cleanup_ctx.append(shared_http_session(slack_client))
     app.router.add_post(
         SLACK_PATH,
         slack_route(
@@ -83,6 +87,22 @@ def build_app(
         ),
     )
     return app
+
+
+def shared_http_session(client: AsyncWebClient) -> Background:
+    """An aiohttp cleanup context: one HTTP session (kept-alive connections) for the Web API.
+
+    Without it slack_sdk opens a new session, and a new connection (a TLS handshake), for
+    every call; Bolt's per-request clients take the session from this client.
+    """
+
+    async def run(_app: web.Application) -> AsyncIterator[None]:
+        timeout = aiohttp.ClientTimeout(total=client.timeout)
+        client.session = aiohttp.ClientSession(timeout=timeout)
+        yield
+        await client.session.close()
+
+    return run
 
 
 def slack_route(

@@ -25,6 +25,7 @@ from adapters.teams.auth import TokenSource, build_authentication
 from adapters.teams.bot import TeamsBot, TeamsServices, on_turn_error
 from adapters.teams.ports import ConversationReferenceStore, InMemoryConversationReferences
 from adapters.teams.settings import TeamsSettings
+from adapters.teams.speedups import speed_up_msrest_retry_policy
 from adapters.teams.workflows import TeamsWorkflows
 from bot.assistant import Assistant
 from bot.ports import FeedbackSink, InMemoryFeedback
@@ -56,6 +57,7 @@ def teams_route(
     signs replies with a fixed token instead of the app password (tests); `workflows` turns on
     the doubt check and the escalation (without it their buttons say "coming soon").
     """
+    speed_up_msrest_retry_policy()  # about 20 ms of CPU less per turn (adapters/teams/speedups.py)
     if not settings.auth_enabled:
         LOG.warning(AUTH_DISABLED_WARNING, TEAMS_PATH)
     if settings.teams_openid_metadata_url:
