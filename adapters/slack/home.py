@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import modals
+from adapters.slack.identity import IdentityUnavailable
 from adapters.slack.workflows import WorkflowServices
 from bot.models import Lang
 from bot.workflows.base import FINAL_STATES, Actor, Context
@@ -27,7 +28,10 @@ def register_home(app: AsyncApp, services: WorkflowServices) -> None:
         user = event.get("user")
         if event.get("tab", "home") != "home" or not isinstance(user, str) or not user:
             return
-        email = await services.identities.email_of(client, user)
+        try:
+            email = await services.identities.email_of(client, user)
+        except IdentityUnavailable:  # the tab keeps its last view until it is opened again
+            return
         view = await asyncio.to_thread(home_for, services.ctx, email, "nl")
         await client.views_publish(user_id=user, view=view)
 

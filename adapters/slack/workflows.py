@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.slack import blocks, modals
 from adapters.slack.chat_port import ThreadState
-from adapters.slack.identity import Identities
+from adapters.slack.identity import Identities, IdentityUnavailable
 from bot.models import Lang, Localized
 from bot.store.models import RequestRow
 from bot.workflows import parsing
@@ -61,6 +61,11 @@ WITHDRAW_USAGE = Localized(
 STORE_UNAVAILABLE = Localized(
     "Niet opgeslagen: opslaan lukt nu even niet. Probeer het over een minuut opnieuw.",
     "Not saved: storing it failed just now. Please try again in a minute.",
+)
+SLACK_UNAVAILABLE = Localized(
+    "Niet verstuurd: Slack kon me net niet vertellen wie je bent. Probeer het over een minuut "
+    "opnieuw.",
+    "Not sent: Slack could not tell me who you are just now. Please try again in a minute.",
 )
 RESULT_TITLE = Localized("Verstuurd", "Sent")
 NOT_SENT_TITLE = Localized("Niet verstuurd", "Not sent")
@@ -202,7 +207,12 @@ async def submit_form(
     meta = modals.meta_of(view)
     form = {**meta, "values": modals.values_of(view), "callback": view.get("callback_id")}
     lang: Lang = "en" if meta.get("lang") == "en" else "nl"
-    email = await services.identities.email_of(client, _user(body))
+    field = "draft" if form["callback"] == modals.DOUBT_VIEW else "what"
+    try:
+        email = await services.identities.email_of(client, _user(body))
+    except IdentityUnavailable:  # the form stays open, its text intact, to send again
+        await ack(response_action="errors", errors={field: SLACK_UNAVAILABLE.get(lang)})
+        return
     if email is None:
         await ack(response_action="update", view=result(NOT_SENT_TITLE, UNKNOWN_USER, lang))
         return
@@ -217,7 +227,6 @@ async def submit_form(
         outcome = await asyncio.to_thread(runner, services, actor, form, _dedup(view))
     except SQLAlchemyError as exc:  # nothing was stored: the form stays open to send again
         LOG.warning("slack: form not stored: %s", type(exc).__name__)
-        field = "draft" if form["callback"] == modals.DOUBT_VIEW else "what"
         await ack(response_action="errors", errors={field: STORE_UNAVAILABLE.get(lang)})
         return
     await ack(**outcome_ack(outcome, lang))
@@ -285,8 +294,8 @@ async def school_chosen(
     form, view_id = waiting_form(view), view.get("id")
     if form is None or not isinstance(view_id, str) or not view_id:  # not our school picker
         return
-    email = await services.identities.email_of(client, _user(body))
-    if email is None:
+    email = await known_email(services, client, _user(body))
+    if email is None:  # the picker stays open: choosing again sends the form
         return
     try:
         await asyncio.to_thread(choose_school, services.ctx, email, str(action.get("value")))
@@ -303,6 +312,16 @@ async def school_chosen(
         await client.views_update(view_id=view_id, view=done)
     except Exception as exc:  # the form is sent; only the modal's closing word is lost
         LOG.warning("slack: views.update failed: %s", type(exc).__name__)
+
+
+async def known_email(
+    services: WorkflowServices, client: AsyncWebClient, user_id: str
+) -> str | None:
+    """The person's email; None when unknown or when Slack cannot say right now."""
+    try:
+        return await services.identities.email_of(client, user_id)
+    except IdentityUnavailable:
+        return None
 
 
 def waiting_form(view: Body) -> dict[str, Any] | None:
@@ -361,7 +380,10 @@ async def act(
     request_id = parsing.request_number(value)
     if request_id is None:
         return None
-    email = await services.identities.email_of(client, user_id)
+    try:
+        email = await services.identities.email_of(client, user_id)
+    except IdentityUnavailable:
+        return Outcome(False, SLACK_UNAVAILABLE, request_id, code="identity_unavailable")
     if email is None:
         return Outcome(False, UNKNOWN_USER, code="unknown_user")
     actor, ctx = Actor(email, "slack"), services.ctx
@@ -415,7 +437,11 @@ async def by_number(
     if request_id is None:
         await say(command, both_languages(usage))
         return
-    email = await services.identities.email_of(client, _user(command))
+    try:
+        email = await services.identities.email_of(client, _user(command))
+    except IdentityUnavailable:
+        await say(command, both_languages(SLACK_UNAVAILABLE))
+        return
     if email is None:
         await say(command, both_languages(UNKNOWN_USER))
         return

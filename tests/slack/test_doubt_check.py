@@ -229,3 +229,63 @@ def test_the_requester_withdraws_and_the_directors_message_is_updated(
     update = flow.slack.of("chat.update")[-1]
     assert update.args["ts"] == message["ts"]
     assert action_ids(flow.slack.in_channel(DIRECTOR_DM)[0]) == []
+
+
+def requests_stored(flow: WorkflowWorld) -> int:
+    """How many doubt checks and escalations the database holds."""
+    with flow.ctx.store.transaction() as session:
+        return session.query(RequestRow).count()
+
+
+def test_when_slack_cannot_say_who_submits_the_form_stays_open_to_send_again(
+    flow: WorkflowWorld,
+) -> None:
+    flow.services.identities.lookup_seconds = 0.5
+    flow.slack.answer_with("users.info", *[500] * 20)  # Bram is known by email only
+    flow.command("/twijfel", user=BRAM)
+    view = flow.opened_view()
+
+    refused = flow.submit(view, {"draft": DRAFT}, user=BRAM, view_id="VB")
+    flow.slack.scripts["users.info"].clear()  # Slack is back
+    sent = flow.submit(view, {"draft": DRAFT}, user=BRAM, view_id="VB")
+
+    assert refused["response_action"] == "errors"
+    assert refused["errors"]["draft"].startswith("Niet verstuurd: Slack kon me net niet")
+    assert sent["response_action"] == "update"
+    assert "Directeur Kofschip" in str(sent["view"])
+    assert requests_stored(flow) == 1
+
+
+def test_a_slow_users_info_still_lets_the_submission_be_answered_in_time(
+    flow: WorkflowWorld,
+) -> None:
+    flow.services.identities.lookup_seconds = 0.3
+    flow.slack.delays["users.info"] = 2.0  # past the budget: Bolt must still get its ack
+    flow.command("/twijfel", user=BRAM)
+
+    answer = flow.submit(flow.opened_view(), {"draft": DRAFT}, user=BRAM, view_id="VB")
+
+    assert answer["response_action"] == "errors"
+    assert "Slack" in answer["errors"]["draft"]
+    assert requests_stored(flow) == 0
+
+
+def test_someone_slack_has_no_email_for_is_told_who_can_fix_it(flow: WorkflowWorld) -> None:
+    flow.command("/twijfel", user="U0NOBODY")  # users.info answers, without an email
+
+    answer = flow.submit(flow.opened_view(), {"draft": DRAFT}, user="U0NOBODY", view_id="VN")
+
+    assert answer["response_action"] == "update"
+    assert "slack_id" in str(answer["view"])
+    assert requests_stored(flow) == 0
+
+
+def test_a_command_while_slack_cannot_say_who_asks_says_so(flow: WorkflowWorld) -> None:
+    flow.services.identities.lookup_seconds = 0.5
+    flow.slack.answer_with("users.info", *[500] * 20)
+
+    assert flow.command("/intrekken", "1", user=BRAM) == 200
+
+    said = flow.wait_for("response_url")[-1].args["text"]
+    assert said.startswith("Niet verstuurd: Slack kon me net niet")
+    assert "Please try again" in said

@@ -61,6 +61,7 @@ class WorkflowWorld(SlackWorld):
         self.ctx = ctx
         self.clock = ctx.clock
         services = WorkflowServices(ctx, Identities(ctx.org))
+        self.services = services
         super().__init__(assistant, workflows=services, deduplicator=deduplicator, slack=slack)
         self.slack.emails.update(EMAILS)
         api = settings_for(f"{self.slack.base_url}/api/")
