@@ -27,7 +27,7 @@ def unescape(text: str) -> str:
 
 def escaped_length(text: str) -> int:
     """How long `text` is once escaped."""
-    return len(text) + sum(len(_ESCAPES[c]) - 1 for c in text if c in _ESCAPES)
+    return len(text) + 4 * text.count("&") + 3 * (text.count("<") + text.count(">"))
 
 
 def escape_chunks(text: str, limit: int) -> list[str]:
@@ -46,6 +46,8 @@ def escape_chunks(text: str, limit: int) -> list[str]:
 
 def _cut_point(text: str, limit: int) -> int:
     """The longest prefix of `text` whose escaped form fits `limit`, ending at a break if near."""
+    if escaped_length(text) <= limit:  # the usual case, counted without a Python loop
+        return len(text)
     size, end = 0, 0
     for end, char in enumerate(text, start=1):
         size += len(_ESCAPES.get(char, char))

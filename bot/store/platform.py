@@ -18,16 +18,20 @@ from bot.ports import Feedback
 from bot.store.db import Store
 from bot.store.models import KEY, FeedbackRow, SeenEvent, SentMessage
 
+# Built once: every Slack event runs this insert before it is acknowledged, and building the
+# statement (and an ORM session) per event cost more CPU than the insert itself.
+_FIRST_SEEN = {
+    module.dialect.name: module.insert(SeenEvent).on_conflict_do_nothing().returning(SeenEvent.key)
+    for module in (postgresql, sqlite)
+}
+
 
 def first_seen(store: Store, key: str, moment: datetime) -> bool:
     """True for the first process to record `key`; False for every later attempt."""
-    values = {"key": key[:KEY], "seen_at": moment}
-    dialect = postgresql if not store.is_sqlite else sqlite
-    statement = (
-        dialect.insert(SeenEvent).values(values).on_conflict_do_nothing().returning(SeenEvent.key)
-    )
-    with store.transaction() as session:
-        return session.execute(statement).first() is not None
+    statement = _FIRST_SEEN["sqlite" if store.is_sqlite else "postgresql"]
+    with store.engine.begin() as connection:
+        found = connection.execute(statement, {"key": key[:KEY], "seen_at": moment}).first()
+        return found is not None
 
 
 def forget_seen_before(store: Store, moment: datetime) -> int:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy import create_engine, select
 
 from bot.assistant import Assistant
 from bot.clock import ManualClock
@@ -95,13 +93,10 @@ def test_the_batching_log_writes_every_queued_question_on_close(ctx: Context) ->
 
 
 def test_the_batching_log_survives_a_database_fault(
-    ctx: Context, caplog: pytest.LogCaptureFixture
+    ctx: Context, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
-    class DownStore(Store):
-        def transaction(self) -> Iterator[Session]:  # type: ignore[override]
-            raise OperationalError("INSERT INTO questions", {}, Exception("server closed"))
-
-    log = BatchingQuestionLog(DownStore(ctx.store.engine), clock=ctx.clock)
+    broken = Store(create_engine(f"sqlite:///{tmp_path / 'no-tables.db'}"))  # never migrated
+    log = BatchingQuestionLog(broken, clock=ctx.clock)
     serving = ReloadableAssistant(Assistant(knowledge_for("Het Kofschip")), questions=log)
     assert _ask(serving, ASKED[0]).clause_id == "A5"
     log.close()
@@ -123,13 +118,10 @@ def test_low_confidence_and_did_you_mean_answers_need_review() -> None:
 
 
 def test_a_database_fault_costs_the_log_row_not_the_answer(
-    ctx: Context, caplog: pytest.LogCaptureFixture
+    ctx: Context, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
-    class DownStore(Store):
-        def transaction(self) -> Iterator[Session]:  # type: ignore[override]
-            raise OperationalError("INSERT INTO questions", {}, Exception("server closed"))
-
-    log = DbQuestionLog(DownStore(ctx.store.engine), clock=ctx.clock)
+    broken = Store(create_engine(f"sqlite:///{tmp_path / 'no-tables.db'}"))  # never migrated
+    log = DbQuestionLog(broken, clock=ctx.clock)
     serving = ReloadableAssistant(Assistant(knowledge_for("Het Kofschip")), questions=log)
     reply = _ask(serving, ASKED[0])
     assert reply.kind == "answer" and reply.clause_id == "A5"
