@@ -82,6 +82,7 @@ def test_served_requests_log_json_with_their_id_and_no_email_or_question(
     assert (slack.headers["X-Request-Id"], teams.headers["X-Request-Id"]) == ("s-1", "t-1")
     assert {"s-1", "t-1"} <= {entry["request_id"] for entry in entries}
     assert not [line for line in lines if EMAIL in line or "schoolreis" in line]
+    assert any(entry["message"].startswith("event loop: uvloop") for entry in entries)
 
 
 def test_a_request_id_is_kept_only_when_plain() -> None:
