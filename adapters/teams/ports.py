@@ -9,12 +9,14 @@ botbuilder type: a conversation reference is stored as the JSON object Teams its
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert
 
+from adapters.teams.cache import BoundedCache
 from bot.store.db import Store
 from bot.store.teams import TeamsReferenceRow
 
@@ -73,41 +75,51 @@ class InMemoryConversationReferences:
         return len(self._items)
 
 
-class DbConversationReferences:
-    """References in the database, keyed by (AAD object id, conversation type)."""
+RECENT_REFERENCES = 4_096  # (person, conversation type) keys whose last save is remembered
+RECENT_REFERENCE_AGE = 10 * 60.0  # seconds; after that a reference is written again
+_KEY_LOCKS = 64
 
-    def __init__(self, store: Store) -> None:
+ReferenceKey = tuple[str, str]
+
+
+class DbConversationReferences:
+    """References in the database, keyed by (AAD object id, conversation type).
+
+    Every message from a person comes with their reference, nearly always the one already
+    stored, so a save that would change nothing is skipped: this process remembers what it
+    saved for each key (`BoundedCache`), for `RECENT_REFERENCE_AGE` seconds, so that a reference
+    another process overwrote in between is written back within that time at the latest.
+    (`updated_at` therefore says when a reference was last written, not last seen.)
+    """
+
+    def __init__(
+        self, store: Store, *, recent: BoundedCache[ReferenceKey, StoredReference] | None = None
+    ) -> None:
         self.store = store
+        self.recent: BoundedCache[ReferenceKey, StoredReference] = (
+            recent
+            if recent is not None
+            else BoundedCache(max_entries=RECENT_REFERENCES, max_age=RECENT_REFERENCE_AGE)
+        )
+        self._upsert = upsert_statement(store)
+        self._locks = [threading.Lock() for _ in range(_KEY_LOCKS)]
 
     def save(self, reference: StoredReference) -> None:
-        """Insert or replace the reference for that person and conversation type.
+        """Insert or replace the reference for that person and conversation type, unless this
+        process saved the same one (apart from `activityId`) in the last few minutes.
 
-        Two processes inserting the same new person at once: the loser retries as an update.
+        One INSERT ... ON CONFLICT DO UPDATE: two processes inserting the same new person at
+        once both succeed, and the later write wins.
         """
-        try:
-            self._save(reference)
-        except IntegrityError:
-            self._save(reference)
-
-    def _save(self, reference: StoredReference) -> None:
-        with self.store.transaction() as session:
-            row = session.get(
-                TeamsReferenceRow,
-                (reference.aad_object_id, reference.conversation_type),
-                with_for_update=True,
-            )
-            if row is None:
-                row = TeamsReferenceRow(
-                    aad_object_id=reference.aad_object_id,
-                    conversation_type=reference.conversation_type,
-                )
-                session.add(row)
-            row.user_id = reference.user_id[:200]
-            row.conversation_id = reference.conversation_id
-            row.service_url = reference.service_url
-            row.tenant_id = reference.tenant_id[:64]
-            row.reference = reference.reference
-            row.updated_at = datetime.now(UTC)
+        key = (reference.aad_object_id, reference.conversation_type)
+        wanted = same_place(reference)
+        # One thread per key at a time, so that the cache says what the last write wrote.
+        with self._locks[hash(key) % _KEY_LOCKS]:
+            if self.recent.get(key) == wanted:
+                return
+            with self.store.engine.begin() as connection:
+                connection.execute(self._upsert, row_values(reference))
+            self.recent.put(key, wanted)
 
     def get(
         self, aad_object_id: str, *, conversation_type: str = "personal"
@@ -126,3 +138,51 @@ class DbConversationReferences:
                 tenant_id=row.tenant_id,
                 reference=dict(row.reference),
             )
+
+
+def same_place(reference: StoredReference) -> StoredReference:
+    """`reference` without the id of the activity it was taken from, which changes with every
+    message. Nothing reads it back: a proactive message starts from a continuation activity of
+    its own (botbuilder's `get_continuation_activity`), so two references that differ only
+    there lead to the same place."""
+    if "activityId" not in reference.reference:
+        return reference
+    place = {k: v for k, v in reference.reference.items() if k != "activityId"}
+    return replace(reference, reference=place)
+
+
+# What a newer reference replaces (all but the key).
+_UPDATED_COLUMNS = (
+    "user_id",
+    "conversation_id",
+    "service_url",
+    "tenant_id",
+    "reference",
+    "updated_at",
+)
+
+
+def upsert_statement(store: Store) -> Insert:
+    """INSERT ... ON CONFLICT (aad_object_id, conversation_type) DO UPDATE for `store`'s dialect,
+    taking every column from parameters (`row_values`)."""
+    table = TeamsReferenceRow.__table__
+    statement = (sqlite if store.is_sqlite else postgresql).insert(table)
+    upsert: Insert = statement.on_conflict_do_update(
+        index_elements=[table.c.aad_object_id, table.c.conversation_type],
+        set_={name: statement.excluded[name] for name in _UPDATED_COLUMNS},
+    )
+    return upsert
+
+
+def row_values(reference: StoredReference) -> dict[str, Any]:
+    """The row for `reference`, cut to the column sizes (bot/store/teams.py)."""
+    return {
+        "aad_object_id": reference.aad_object_id,
+        "conversation_type": reference.conversation_type,
+        "user_id": reference.user_id[:200],
+        "conversation_id": reference.conversation_id,
+        "service_url": reference.service_url,
+        "tenant_id": reference.tenant_id[:64],
+        "reference": reference.reference,
+        "updated_at": datetime.now(UTC),
+    }

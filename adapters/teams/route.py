@@ -22,8 +22,9 @@ from botframework.connector.auth import BotFrameworkAuthentication  # type: igno
 
 from adapters.teams import translate
 from adapters.teams.auth import TokenSource, build_authentication
-from adapters.teams.bot import TeamsBot, TeamsServices, on_turn_error
+from adapters.teams.bot import TeamsBot, TeamsServices, keep_json, on_turn_error
 from adapters.teams.ports import ConversationReferenceStore, InMemoryConversationReferences
+from adapters.teams.reuse import ReusingAuthentication
 from adapters.teams.settings import TeamsSettings
 from adapters.teams.speedups import speed_up_msrest_retry_policy
 from adapters.teams.workflows import TeamsWorkflows
@@ -57,14 +58,17 @@ def teams_route(
     signs replies with a fixed token instead of the app password (tests); `workflows` turns on
     the doubt check and the escalation (without it their buttons say "coming soon").
     """
-    speed_up_msrest_retry_policy()  # about 20 ms of CPU less per turn (adapters/teams/speedups.py)
+    speed_up_msrest_retry_policy()  # ~10 ms of CPU less per msrest client (speedups.py)
     if not settings.auth_enabled:
         LOG.warning(AUTH_DISABLED_WARNING, TEAMS_PATH)
     if settings.teams_openid_metadata_url:
         LOG.warning(
             "TEAMS_OPENID_METADATA_URL is set: tokens are checked against its keys (tests only)"
         )
-    authentication = build_authentication(settings, connector_token=connector_token)
+    # One connector client per serviceUrl for all turns, not one per turn (adapters/teams/reuse.py)
+    authentication = ReusingAuthentication(
+        build_authentication(settings, connector_token=connector_token)
+    )
     services = TeamsServices(
         assistant=assistant,
         feedback=feedback if feedback is not None else InMemoryFeedback(),
@@ -125,7 +129,7 @@ def read_activity(raw: bytes) -> Activity:
     activity = Activity().deserialize(body)
     if not isinstance(activity, Activity) or not activity.type:
         raise ValueError("not an activity")
-    return activity
+    return keep_json(activity, body)  # the bot reads the body, not the model serialized again
 
 
 def invoke_response(status: int, body: Any) -> web.Response:

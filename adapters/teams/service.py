@@ -21,6 +21,7 @@ from adapters.teams.auth import TokenSource, build_authentication
 from adapters.teams.chat_port import TeamsChat
 from adapters.teams.identity import TeamsIdentities
 from adapters.teams.ports import ConversationReferenceStore, DbConversationReferences
+from adapters.teams.reuse import ReusingAuthentication
 from adapters.teams.settings import TeamsSettings
 from adapters.teams.unreachable import fall_back_to_deputy
 from adapters.teams.workflows import TeamsWorkflows
@@ -81,7 +82,9 @@ def teams_chat(
     connector_token: TokenSource | None = None,
 ) -> TeamsChat:
     """The dispatcher's port for Teams (proactive messages through its own CloudAdapter)."""
-    adapter = CloudAdapter(build_authentication(settings, connector_token=connector_token))
+    # Clients (and in production their Azure AD tokens) reused across messages, as for turns.
+    authentication = build_authentication(settings, connector_token=connector_token)
+    adapter = CloudAdapter(ReusingAuthentication(authentication))
     return TeamsChat(
         adapter,
         references,

@@ -5,7 +5,8 @@ msrest's `ClientRetryPolicy()` computes its retry status list as
 500 codes: some 10 ms of CPU per policy. botbuilder's CloudAdapter builds two clients, each with
 such a policy, for every Teams turn (the connector client and the user-token client), so that
 list scan was the largest single cost of a Teams message under load. The same codes in a
-frozenset give the identical status list in microseconds.
+frozenset give the identical status list in microseconds. (The route now reuses its clients
+across turns, `reuse.py`; the fix still counts for every client built, e.g. by the dispatcher.)
 """
 
 from __future__ import annotations
