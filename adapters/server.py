@@ -211,4 +211,4 @@ def use_uvloop() -> None:
         LOG.info("uvloop is not installed; serving on asyncio's event loop")
         return
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-    LOG.info("event loop: uvloop %s", uvloop.__version__)
+    LOG.info("event loop: uvloop")

@@ -3,10 +3,18 @@
 SQLite (`./var/policybot.db`) is the embedded default; `DATABASE_URL` selects PostgreSQL through
 psycopg 3. On SQLite every transaction starts with BEGIN IMMEDIATE, so processes sharing the file
 serialise their writes; on PostgreSQL rows are claimed with SELECT ... FOR UPDATE SKIP LOCKED.
+
+Within one process, SQLite transactions on a file first queue on a Python lock (one per file,
+shared by every engine on it). Without it, threads that find the write lock taken fall into
+SQLite's busy handler, which sleeps 1, 2, 5, 10 ... 100 ms between tries: under load the Slack
+event de-duplication, the question log and the workflows waited tens of milliseconds for each
+other (benchmarks/load_slack.py). The lock is taken when a transaction begins and given back
+when its connection returns to the pool, just after the commit or rollback.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +33,9 @@ from bot.store.crash import crash_after, crash_point
 DEFAULT_SQLITE_PATH = Path("var") / "policybot.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_TIMEOUT_SECONDS = 30
+_WRITE_LOCKS: dict[str, threading.Lock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+_HOLDS_LOCK = "policybot_write_lock"
 
 
 def normalise_url(url: str | None) -> str:
@@ -62,8 +73,31 @@ def _sqlite_engine(url: str) -> Engine:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": SQLITE_TIMEOUT_SECONDS})
     event.listen(engine, "connect", _sqlite_on_connect)
+    if database and database != ":memory:":
+        lock = write_lock(str(Path(database).expanduser().resolve()))
+        event.listen(engine, "begin", lambda connection: _take(lock, connection))
+        event.listen(engine, "checkin", lambda _dbapi, record: _give_back(lock, record))
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
+
+
+def write_lock(path: str) -> threading.Lock:
+    """The in-process lock that SQLite transactions on the file at `path` queue on."""
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(path, threading.Lock())
+
+
+def _take(lock: threading.Lock, connection: Any) -> None:
+    info = connection.connection.info  # the pooled connection's, kept until it is checked in
+    if info.get(_HOLDS_LOCK):
+        return  # a second transaction on a connection that holds it already
+    # Past the timeout, go on without it: SQLite's own busy timeout then decides, as before.
+    info[_HOLDS_LOCK] = lock.acquire(timeout=SQLITE_TIMEOUT_SECONDS)
+
+
+def _give_back(lock: threading.Lock, record: Any) -> None:
+    if record is not None and record.info.pop(_HOLDS_LOCK, False):
+        lock.release()
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
