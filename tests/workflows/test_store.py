@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import OperationalError
 
-from bot.store.db import Store, is_current, normalise_url
+from bot.store import teams  # noqa: F401  (its table joins Base's metadata on import)
+from bot.store.db import Store, is_current, normalise_url, write_lock
 from bot.store.models import Base
 
 
@@ -32,4 +38,42 @@ def test_sqlite_folder_is_created(tmp_path: object) -> None:
     folder = Path(str(tmp_path)) / "deep" / "var"
     store = Store.open(f"sqlite:///{folder / 'policybot.db'}")
     assert (folder / "policybot.db").exists()
+    store.dispose()
+
+
+def test_sqlite_transactions_in_one_process_queue_on_one_lock_per_file(tmp_path: Path) -> None:
+    path = tmp_path / "queue.db"
+    first, second = Store.open(f"sqlite:///{path}"), Store.open(f"sqlite:///{path}")
+    lock = write_lock(str(path.resolve()))
+    order: list[str] = []
+
+    def waiting_writer() -> None:
+        with second.engine.begin() as connection:  # another engine on the same file
+            order.append("second began")
+            connection.execute(text("SELECT 1"))
+
+    with first.transaction() as session:
+        session.execute(text("SELECT 1"))  # the session's transaction begins on first use
+        assert lock.locked()
+        writer = threading.Thread(target=waiting_writer)
+        writer.start()
+        writer.join(timeout=0.3)
+        assert writer.is_alive() and order == []  # it waits for the lock, not in SQLite
+        order.append("first committing")
+    writer.join(timeout=10)
+
+    assert order == ["first committing", "second began"]
+    assert not lock.locked()
+    first.dispose(), second.dispose()
+
+
+def test_a_failed_sqlite_transaction_gives_the_lock_back(tmp_path: Path) -> None:
+    path = tmp_path / "failed.db"
+    store = Store.open(f"sqlite:///{path}")
+    with pytest.raises(OperationalError), store.engine.begin() as connection:
+        connection.execute(text("SELECT * FROM no_such_table"))
+
+    assert not write_lock(str(path.resolve())).locked()
+    with store.transaction() as session:  # and the next transaction can take it
+        assert session.execute(text("SELECT 1")).scalar() == 1
     store.dispose()
