@@ -64,7 +64,7 @@ def describe(error: ErrorDetails, prefix: str = "") -> str:
 
 def _variable(loc: tuple[int | str, ...], prefix: str) -> str:
     name = "_".join(str(part) for part in loc).upper()
-    return name if name.startswith(("DATABASE_URL", prefix)) else prefix + name
+    return name if name.startswith(("DATABASE_URL", "WEB_CONCURRENCY", prefix)) else prefix + name
 
 
 def summary(settings: AllSettings) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import socket
 import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -108,6 +109,7 @@ class ServeOptions:
     background: tuple[Background, ...] = ()
     shutdown_timeout: float = 30.0
     org: Org | None = None  # the (reloadable) organisation the workflows should use
+    sock: socket.socket | None = None  # a listening socket shared by web workers, else bind
 
 
 def serve_options(

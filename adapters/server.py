@@ -187,10 +187,12 @@ def run_server(
     app.cleanup_ctx.extend(options.background if options else ())
     LOG.info("serving on http://%s:%s", host, slack_settings.port)
     use_uvloop()
+    sock = options.sock if options else None
     web.run_app(
         app,
-        host=host,
-        port=slack_settings.port,
+        host=None if sock else host,
+        port=None if sock else slack_settings.port,
+        sock=sock,
         print=None,
         shutdown_timeout=options.shutdown_timeout if options else 30.0,
         handle_signals=True,

@@ -22,6 +22,8 @@ from bot.settings import Settings, SettingsError, load_settings
 from bot.text import clean
 
 if TYPE_CHECKING:  # the adapters are imported late: `ask` and `eval` must start fast
+    import socket
+
     from adapters.ops import ServeOptions
     from adapters.slack.settings import SlackSettings
     from adapters.teams.settings import TeamsSettings
@@ -149,11 +151,43 @@ def cmd_serve_checked(*, host: str, socket_mode: bool = False) -> int:
     except (SettingsError, KnowledgeError) as exc:
         print(exc, file=sys.stderr)
         return EXIT_FAIL
+    workers = settings.core.web_concurrency
+    if workers > 1 and not socket_mode:
+        return _serve_in_workers(assistant, settings.core, host, settings.slack.port)
     return cmd_serve(assistant, settings.core, host=host, socket_mode=socket_mode)
 
 
+def _serve_in_workers(assistant: Assistant, settings: Settings, host: str, port: int) -> int:
+    """WEB_CONCURRENCY forked web workers on one socket (adapters/web_workers.py).
+
+    The knowledge is loaded and SQLite migrated once, before the fork; everything with a
+    thread or a connection is made in each worker.
+    """
+    from adapters.web_workers import bind_listening_socket, serve_in_workers
+    from bot.store.db import Store, is_sqlite, normalise_url
+
+    url = normalise_url(settings.database_url)
+    if is_sqlite(url):
+        Store.open(url).dispose()  # migrates
+    try:
+        sock = bind_listening_socket(host, port)
+    except OSError as exc:
+        print(f"policybot serve: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
+        return EXIT_FAIL
+    return serve_in_workers(
+        settings.web_concurrency,
+        sock,
+        lambda shared: cmd_serve(assistant, settings, host=host, sock=shared),
+    )
+
+
 def cmd_serve(
-    assistant: Assistant, settings: Settings, *, host: str, socket_mode: bool = False
+    assistant: Assistant,
+    settings: Settings,
+    *,
+    host: str,
+    socket_mode: bool = False,
+    sock: socket.socket | None = None,
 ) -> int:
     """Run the aiohttp server until SIGINT/SIGTERM (the composition root for the adapters).
 
@@ -167,6 +201,7 @@ def cmd_serve(
 
     slack, teams = load_slack_settings(), load_teams_settings()
     reloadable, options = serve_options(settings, assistant, lambda: _assistant(settings))
+    options = replace(options, sock=sock)
     try:
         _serve_platforms(reloadable, settings, slack, teams, options, host, socket_mode)
     except KnowledgeError as exc:  # the org file is broken and Slack's workflows need it

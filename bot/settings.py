@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = "json"
     reload_seconds: float = Field(default=3.0, ge=0.0, le=3600.0)
     shutdown_timeout_seconds: float = Field(default=30.0, ge=0.0, le=600.0)
+    # Web processes of `policybot serve` (adapters/web_workers.py); Heroku sets WEB_CONCURRENCY.
+    web_concurrency: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        validation_alias=AliasChoices("WEB_CONCURRENCY", "POLICYBOT_WEB_CONCURRENCY"),
+    )
 
     @model_validator(mode="after")
     def _deputy_after_reminder(self) -> Settings:

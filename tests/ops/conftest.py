@@ -21,7 +21,15 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SCRUBBED = ("SLACK_", "MICROSOFT_", "TEAMS_", "POLICYBOT_", "DATABASE_URL", "PORT")
+SCRUBBED = (
+    "SLACK_",
+    "MICROSOFT_",
+    "TEAMS_",
+    "POLICYBOT_",
+    "DATABASE_URL",
+    "PORT",
+    "WEB_CONCURRENCY",
+)
 
 
 def free_port() -> int:

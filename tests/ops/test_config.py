@@ -30,6 +30,7 @@ def break_every_group(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PORT", "99999")
     monkeypatch.setenv("SLACK_BOT_TOKEN", SECRET_VALUE)
     monkeypatch.setenv("MICROSOFT_APP_ID", "not-a-guid")
+    monkeypatch.setenv("WEB_CONCURRENCY", "0")
 
 
 EXPECTED_NAMES = (
@@ -38,6 +39,7 @@ EXPECTED_NAMES = (
     "PORT",
     "SLACK_BOT_TOKEN",
     "MICROSOFT_APP_ID",
+    "WEB_CONCURRENCY",
 )
 
 
