@@ -1,7 +1,7 @@
 """Load benchmark of `policybot serve`: ack latency, throughput, errors and memory under load.
 
 Run on demand (not a test): `make load`, or
-    .venv/bin/python benchmarks/load_slack.py [--rate 200] [--seconds 20] [--db both]
+    .venv/bin/python benchmarks/load_slack.py [--rate 200] [--seconds 20] [--db both] [--workers 1]
 
 For each database (SQLite in a temporary folder; PostgreSQL in a fresh schema of its own,
 migrated first and dropped afterwards) it starts the real server (`python -m bot.cli serve`)
@@ -10,14 +10,19 @@ and, in another process, stand-ins for Slack's Web API and the Bot Framework con
 Slack direct-message events (every one with its own event_id and channel) and Teams personal-chat
 activities (every one with its own conversation), after a warm-up at the same rate.
 
+With --workers N the server runs with WEB_CONCURRENCY=N: a supervising serve process and N web
+processes forked under it, on one socket (a serve that ignores the setting stays one process).
+
 Measured:
 - ack latency: from sending the request to receiving the HTTP response (Slack wants it within
   3 s; a Teams turn answers after the reply is posted, so its ack includes the reply);
 - answer delivery: from sending the request to the reply reaching the stand-in;
 - throughput, errors (non-2xx or exceptions), acks over 3 s, answers missing or duplicated
-  (every event must be answered exactly once) and the server's peak RSS (VmHWM);
+  (every event must be answered exactly once) and the server's peak RSS (VmHWM): the sum over
+  its processes, and the largest one;
 - CPU: the server's milliseconds per event, and the cores busy (server, this benchmark, and
   everything else on the machine, PostgreSQL included), so a run on a busy machine shows it.
+  "The server" is the serve process and every process under it (its web workers).
 
 The client never retries and waits up to 60 s for an ack, so an overloaded server shows its
 real latency (Slack itself would give up after 3 s and retry). It exits 1 when an event failed,
@@ -32,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -66,7 +72,15 @@ SECRET = "load-benchmark-signing-secret-0123"
 TOKEN = "xoxb-load-benchmark-token"
 PG_ENV = "POLICYBOT_TEST_DATABASE_URL"
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-SCRUBBED = ("SLACK_", "MICROSOFT_", "TEAMS_", "POLICYBOT_", "DATABASE_URL", "PORT")
+SCRUBBED = (
+    "SLACK_",
+    "MICROSOFT_",
+    "TEAMS_",
+    "POLICYBOT_",
+    "DATABASE_URL",
+    "PORT",
+    "WEB_CONCURRENCY",
+)
 TARGET_RATE = 200.0
 TARGET_P99_MS = 100.0
 SLACK_WINDOW_S = 3.0
@@ -110,7 +124,8 @@ def vary(rng: random.Random) -> str:
 
 @dataclass(frozen=True)
 class Options:
-    """What to run: the rate, the durations, the databases and where to write JSON."""
+    """What to run: the rate, the durations, the databases, the server's web processes and
+    where to write JSON."""
 
     rate: float
     seconds: float
@@ -122,6 +137,7 @@ class Options:
     json_file: Path | None
     seed: int
     logs: Path | None = None
+    workers: int = 1
 
 
 @dataclass(frozen=True)
@@ -186,9 +202,14 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     parser.add_argument("--json", type=Path, dest="json_file", help="also write results here")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--logs", type=Path, help="keep the server logs in this folder")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="web processes of the server (WEB_CONCURRENCY)"
+    )
     args = parser.parse_args(argv)
     if args.rate <= 0 or args.seconds <= 0 or not 0 <= args.teams_share <= 1:
         parser.error("--rate and --seconds must be positive, --teams-share within 0..1")
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
     databases = ("sqlite", "postgres") if args.db == "both" else (args.db,)
     return Options(
         rate=args.rate,
@@ -201,6 +222,7 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         json_file=args.json_file,
         seed=args.seed,
         logs=args.logs,
+        workers=args.workers,
     )
 
 
@@ -367,14 +389,21 @@ def wait_until_up(process: subprocess.Popen[bytes], url: str, log: Path) -> None
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM, then SIGKILL after 30 s."""
+    """SIGTERM, then SIGKILL after 30 s (to the process and every process under it)."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
     try:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
-        process.kill()
+        kill_tree(process.pid)
         process.wait()
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL `pid` and its descendants (listed first: once it is dead they are reparented)."""
+    for member in reversed(process_tree(pid)):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(member, signal.SIGKILL)
 
 
 @dataclass(frozen=True)
@@ -409,11 +438,12 @@ def standins_running(workdir: Path) -> AbstractContextManager[Child]:
 
 
 def server_running(
-    workdir: Path, database_url: str, standins: Child, log: Path
+    workdir: Path, database_url: str, standins: Child, log: Path, workers: int
 ) -> AbstractContextManager[Child]:
-    """`policybot serve` on `database_url`, replying to the stand-ins, ready for traffic."""
+    """`policybot serve` on `database_url` with `workers` web processes, replying to the
+    stand-ins, ready for traffic (once one web process answers /readyz)."""
     args = [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1"]
-    env = server_env(database_url, standins.url, free_port())
+    env = server_env(database_url, standins.url, free_port(), workers)
     return running(args, "/readyz", env=env, cwd=workdir, log=log)
 
 
@@ -424,11 +454,13 @@ def base_env() -> dict[str, str]:
     return env
 
 
-def server_env(database_url: str, standins_url: str, port: int) -> dict[str, str]:
-    """The server's settings: the stand-in Web API, this database, JSON logs, Teams auth off."""
+def server_env(database_url: str, standins_url: str, port: int, workers: int) -> dict[str, str]:
+    """The server's settings: the stand-in Web API, this database, JSON logs, Teams auth off,
+    `workers` web processes."""
     return {
         **base_env(),
         "PORT": str(port),
+        "WEB_CONCURRENCY": str(workers),
         "DATABASE_URL": database_url,
         "SLACK_BOT_TOKEN": TOKEN,
         "SLACK_SIGNING_SECRET": SECRET,
@@ -450,13 +482,67 @@ def peak_rss_mib(pid: int) -> float:
     return math.nan
 
 
-def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process so far (0 where /proc has none)."""
+def stat_fields(pid: int) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command name (state first, then ppid); empty
+    where the process is gone."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
+        return []
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far, with those of its children that ended and
+    were waited for (a web worker replaced mid-run); 0 where /proc has none."""
+    fields = stat_fields(pid)
+    if not fields:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICKS
+    return sum(int(v) for v in fields[11:15]) / TICKS
+
+
+def children_by_parent() -> dict[int, list[int]]:
+    """Every process on the machine, by the pid of its parent (from /proc/<pid>/stat)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = stat_fields(int(entry.name))
+            if fields:
+                children.setdefault(int(fields[1]), []).append(int(entry.name))
+    return children
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants, parents before children; empty when `pid` is gone."""
+    if not stat_fields(pid):
+        return []
+    children = children_by_parent()
+    tree = [pid]
+    for member in tree:  # grows while it is walked: breadth first
+        tree.extend(children.get(member, []))
+    return tree
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of `pid` and every process under it (see process_cpu_seconds)."""
+    return sum(process_cpu_seconds(member) for member in process_tree(pid))
+
+
+@dataclass(frozen=True)
+class TreeMemory:
+    """Peak RSS (VmHWM) over a process tree: how many processes, the sum and the largest."""
+
+    processes: int
+    total_mib: float
+    largest_mib: float
+
+
+def tree_peak_rss(pid: int) -> TreeMemory:
+    """The peak RSS of `pid` and every process under it (NaN when none has a VmHWM)."""
+    peaks = [peak_rss_mib(member) for member in process_tree(pid)]
+    known = [peak for peak in peaks if not math.isnan(peak)]
+    if not known:
+        return TreeMemory(len(peaks), math.nan, math.nan)
+    return TreeMemory(len(peaks), sum(known), max(known))
 
 
 def machine_busy_seconds() -> float:
@@ -468,20 +554,23 @@ def machine_busy_seconds() -> float:
 
 
 def cpu_snapshot(server: int, standins: int) -> dict[str, float]:
-    """The CPU seconds used so far: the machine, the server, the stand-ins, this process."""
+    """The CPU seconds used so far: the machine, the server and the stand-ins (each with every
+    process under it), this process (without its children: they are those two)."""
     return {
         "wall": time.monotonic(),
         "machine": machine_busy_seconds(),
-        "server": process_cpu_seconds(server),
-        "standins": process_cpu_seconds(standins),
+        "server": tree_cpu_seconds(server),
+        "standins": tree_cpu_seconds(standins),
         "client": time.process_time(),
     }
 
 
 def cpu_usage(before: dict[str, float], after: dict[str, float], events: int) -> dict[str, float]:
     """Cores busy on average from the first event to the last answer (server, stand-ins,
-    client, everything else),
-    and the server's CPU milliseconds per event."""
+    client, everything else), and the server's CPU milliseconds per event.
+
+    Each process is counted once: the server's tree (its web workers) and the stand-ins' are
+    apart, and the client's time.process_time() leaves out its children (those two)."""
     wall = after["wall"] - before["wall"]
     used = {name: (after[name] - before[name]) / wall for name in after if name != "wall"}
     ours = used["server"] + used["standins"] + used["client"]
@@ -645,6 +734,7 @@ def summarise(
     return {
         "db": db,
         "rate_asked": options.rate,
+        "workers": options.workers,
         "seconds": options.seconds,
         "warmup_seconds": options.warmup,
         "events_measured": len(measured),
@@ -692,6 +782,7 @@ def correct(result: dict[str, Any]) -> bool:
 
 ROWS: tuple[tuple[str, Any], ...] = (
     ("rate asked (events/s)", lambda r: f"{r['rate_asked']:g}"),
+    ("web processes asked / server processes", lambda r: _processes(r)),
     ("events measured (slack/teams)", lambda r: _split(r)),
     ("throughput acked (events/s)", lambda r: f"{r['throughput_per_s']:g}"),
     ("throughput answered (events/s)", lambda r: f"{r['answered_per_s']:g}"),
@@ -704,6 +795,7 @@ ROWS: tuple[tuple[str, Any], ...] = (
     ("acks over 3 s", lambda r: str(r["acks_over_3s"])),
     ("answered / missing / duplicated", lambda r: _once(r["exactly_once"])),
     ("server peak RSS (MiB)", lambda r: f"{r['peak_rss_mib']:.0f}"),
+    ("  largest process peak RSS (MiB)", lambda r: f"{r['peak_rss_largest_mib']:.0f}"),
     ("server log warnings / errors", lambda r: _levels(r["server_log"])),
     ("server CPU per event (ms)", lambda r: f"{r['cpu']['server_ms_per_event']:g}"),
     (
@@ -719,6 +811,10 @@ def _split(result: dict[str, Any]) -> str:
     platforms = result["platforms"]
     slack, teams = platforms["slack"]["events"], platforms["teams"]["events"]
     return f"{result['events_measured']} ({slack}/{teams})"
+
+
+def _processes(result: dict[str, Any]) -> str:
+    return f"{result['workers']} / {result['server_processes']}"
 
 
 def _triple(figures: dict[str, float]) -> str:
@@ -774,7 +870,7 @@ def load_servers(db: str, database_url: str, options: Options, workdir: Path) ->
     log = workdir / "serve.log"
     with (
         standins_running(workdir) as standins,
-        server_running(workdir, database_url, standins, log) as server,
+        server_running(workdir, database_url, standins, log, options.workers) as server,
     ):
         events = plan_events(options, standins.url + "/")
         before = cpu_snapshot(server.pid, standins.pid)
@@ -782,9 +878,15 @@ def load_servers(db: str, database_url: str, options: Options, workdir: Path) ->
         await_answers(standins.url, {event.key for event in events}, options.drain)
         cpu = cpu_usage(before, cpu_snapshot(server.pid, standins.pid), len(events))
         deliveries = settled_deliveries(standins.url)
-        peak = peak_rss_mib(server.pid)
+        memory = tree_peak_rss(server.pid)
     result = summarise(db, options, outcomes, deliveries)
-    result.update(peak_rss_mib=round(peak, 1), cpu=cpu, server_log=log_levels(log))
+    result.update(
+        server_processes=memory.processes,
+        peak_rss_mib=round(memory.total_mib, 1),
+        peak_rss_largest_mib=round(memory.largest_mib, 1),
+        cpu=cpu,
+        server_log=log_levels(log),
+    )
     keep_log(log, options.logs, db)
     return result
 
