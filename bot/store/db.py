@@ -4,12 +4,9 @@ SQLite (`./var/policybot.db`) is the embedded default; `DATABASE_URL` selects Po
 psycopg 3. On SQLite every transaction starts with BEGIN IMMEDIATE, so processes sharing the file
 serialise their writes; on PostgreSQL rows are claimed with SELECT ... FOR UPDATE SKIP LOCKED.
 
-Within one process, SQLite transactions on a file first queue on a Python lock (one per file,
-shared by every engine on it). Without it, threads that find the write lock taken fall into
-SQLite's busy handler, which sleeps 1, 2, 5, 10 ... 100 ms between tries: under load the Slack
-event de-duplication, the question log and the workflows waited tens of milliseconds for each
-other (benchmarks/load_slack.py). The lock is taken when a transaction begins and given back
-when its connection returns to the pool, just after the commit or rollback.
+SQLite transactions first queue for the file (bot/store/sqlite_lock.py) instead of in SQLite's
+sleeping busy handler: the lock is taken when a transaction begins and given back when its
+connection returns to the pool, just after the commit or rollback.
 """
 
 from __future__ import annotations
@@ -29,11 +26,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.crash import crash_after, crash_point
+from bot.store.sqlite_lock import WriteLock
 
 DEFAULT_SQLITE_PATH = Path("var") / "policybot.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_TIMEOUT_SECONDS = 30
-_WRITE_LOCKS: dict[str, threading.Lock] = {}
+_WRITE_LOCKS: dict[str, WriteLock] = {}
 _WRITE_LOCKS_GUARD = threading.Lock()
 _HOLDS_LOCK = "policybot_write_lock"
 
@@ -81,13 +79,15 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
-def write_lock(path: str) -> threading.Lock:
-    """The in-process lock that SQLite transactions on the file at `path` queue on."""
+def write_lock(path: str) -> WriteLock:
+    """The lock that SQLite transactions on the file at `path` queue on."""
     with _WRITE_LOCKS_GUARD:
-        return _WRITE_LOCKS.setdefault(path, threading.Lock())
+        if path not in _WRITE_LOCKS:
+            _WRITE_LOCKS[path] = WriteLock(Path(path))
+        return _WRITE_LOCKS[path]
 
 
-def _take(lock: threading.Lock, connection: Any) -> None:
+def _take(lock: WriteLock, connection: Any) -> None:
     info = connection.connection.info  # the pooled connection's, kept until it is checked in
     if info.get(_HOLDS_LOCK):
         return  # a second transaction on a connection that holds it already
@@ -95,7 +95,7 @@ def _take(lock: threading.Lock, connection: Any) -> None:
     info[_HOLDS_LOCK] = lock.acquire(timeout=SQLITE_TIMEOUT_SECONDS)
 
 
-def _give_back(lock: threading.Lock, record: Any) -> None:
+def _give_back(lock: WriteLock, record: Any) -> None:
     if record is not None and record.info.pop(_HOLDS_LOCK, False):
         lock.release()
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -64,7 +67,8 @@ def test_sqlite_transactions_in_one_process_queue_on_one_lock_per_file(tmp_path:
 
     assert order == ["first committing", "second began"]
     assert not lock.locked()
-    first.dispose(), second.dispose()
+    first.dispose()
+    second.dispose()
 
 
 def test_a_failed_sqlite_transaction_gives_the_lock_back(tmp_path: Path) -> None:
@@ -76,4 +80,54 @@ def test_a_failed_sqlite_transaction_gives_the_lock_back(tmp_path: Path) -> None
     assert not write_lock(str(path.resolve())).locked()
     with store.transaction() as session:  # and the next transaction can take it
         assert session.execute(text("SELECT 1")).scalar() == 1
+    store.dispose()
+
+
+HOLD_A_TRANSACTION = """
+import sys, time
+from sqlalchemy import text
+from bot.store.db import Store
+store = Store.open(sys.argv[1])
+with store.transaction() as session:
+    session.execute(text("SELECT 1"))
+    print("in", flush=True)
+    sys.stdin.readline()  # until the test says so
+"""
+
+
+def flock_holders(lock_file: Path) -> set[int]:
+    """The pids holding an flock on `lock_file` (from /proc/locks; waiters are not listed)."""
+    inode = lock_file.stat().st_ino
+    holders = set()
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if fields[1] == "FLOCK" and fields[5].endswith(f":{inode}"):
+            holders.add(int(fields[4]))
+    return holders
+
+
+def test_sqlite_transactions_of_two_processes_take_turns_on_the_lock_file(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'turns.db'}"
+    store = Store.open(url)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_A_TRANSACTION, url],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdin is not None
+    assert holder.stdout.readline().strip() == "in"
+    lock_file = tmp_path / "turns.db.writer-lock"
+    assert flock_holders(lock_file) == {holder.pid}
+
+    holder.stdin.write("done\n")
+    holder.stdin.flush()
+    with store.transaction() as session:  # waits on the lock file until the holder is done
+        session.execute(text("SELECT 1"))
+        mine = flock_holders(lock_file)
+
+    assert holder.wait(timeout=30) == 0
+    assert mine == {os.getpid()}
     store.dispose()
