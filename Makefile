@@ -43,8 +43,10 @@ eval: $(VENV)/.installed
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_matcher.py
 
+LOAD_ARGS ?= --workers 2
+
 load: $(VENV)/.installed-dev
-	$(BIN)/python benchmarks/load_slack.py
+	$(BIN)/python benchmarks/load_slack.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .pytest_cache .ruff_cache
