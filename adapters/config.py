@@ -23,6 +23,19 @@ S = TypeVar("S", bound=BaseSettings)
 SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD", "DATABASE_URL")
 
 
+# The names (prefixes) of every environment variable the settings read; a child process that
+# must not inherit the caller's settings (tests, the load benchmark) drops these.
+SETTING_PREFIXES = (
+    "SLACK_",
+    "MICROSOFT_",
+    "TEAMS_",
+    "POLICYBOT_",
+    "DATABASE_URL",
+    "PORT",
+    "WEB_CONCURRENCY",
+)
+
+
 @dataclass(frozen=True)
 class AllSettings:
     """The three validated settings groups."""

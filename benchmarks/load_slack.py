@@ -63,6 +63,8 @@ from typing import Any
 
 import aiohttp
 
+from adapters.config import SETTING_PREFIXES
+
 ROOT = Path(__file__).resolve().parents[1]
 STANDINS = Path(__file__).with_name("standins.py")
 DELIVERIES_PATH = "/_bench/deliveries"
@@ -72,15 +74,7 @@ SECRET = "load-benchmark-signing-secret-0123"
 TOKEN = "xoxb-load-benchmark-token"
 PG_ENV = "POLICYBOT_TEST_DATABASE_URL"
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-SCRUBBED = (
-    "SLACK_",
-    "MICROSOFT_",
-    "TEAMS_",
-    "POLICYBOT_",
-    "DATABASE_URL",
-    "PORT",
-    "WEB_CONCURRENCY",
-)
+SCRUBBED = SETTING_PREFIXES
 TARGET_RATE = 200.0
 TARGET_P99_MS = 100.0
 SLACK_WINDOW_S = 3.0

@@ -20,16 +20,10 @@ from typing import Any
 
 import pytest
 
+from adapters.config import SETTING_PREFIXES
+
 REPO = Path(__file__).resolve().parents[2]
-SCRUBBED = (
-    "SLACK_",
-    "MICROSOFT_",
-    "TEAMS_",
-    "POLICYBOT_",
-    "DATABASE_URL",
-    "PORT",
-    "WEB_CONCURRENCY",
-)
+SCRUBBED = SETTING_PREFIXES
 
 
 def free_port() -> int:
