@@ -13,6 +13,13 @@ after calling `on_unreachable(key, recipient)` (see `adapters.teams.unreachable`
 member is told, the deputy is asked, and the row itself is retried like any failure, so it is
 delivered as soon as the person installs the app (until the outbox's maximum attempts).
 
+Leases: the dispatcher leases a row for `lease_seconds` before calling the port, and no other
+process takes it until then. One connector call takes at most `call_seconds` (the dispatcher's
+clients have a timeout and no retries of their own, `adapters.teams.reuse.CallLimits`), and a
+delivery may make several calls (a message to each participant, then their status cards). So the
+port starts no call that could still be running when the lease ends: it stops with
+`LeaseEnding`, the outbox retries the row, and the retry skips what was already sent.
+
 Refs are "teams:<id>" of a row in `teams_messages` (conversation id and activity id are too long
 for the outbox's ref column). A thread is "teams:<id>" (the channel thread's first message) or
 "teams-dm:<id>,<id>" (the personal status messages of each participant, when the school has no
@@ -25,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -62,6 +70,8 @@ Unreachable = Callable[[str, Recipient], None]
 
 
 RATE_LIMITED = 429
+CALLS_PER_LEASE = 6  # connector calls one lease covers: a reply to 3 people and their status cards
+LEASE_MARGIN = 1.0  # seconds between the dispatcher's claim and the port's first call
 
 
 class TeamsDeliveryError(Exception):
@@ -79,6 +89,10 @@ def _retry_after(response: Any) -> float:
         return float(headers.get("Retry-After", 0))
     except (TypeError, ValueError):
         return 0.0
+
+
+class LeaseEnding(TeamsDeliveryError):
+    """The next connector call might outlast the row's lease: the rest waits for a retry."""
 
 
 class RecipientUnreachable(TeamsDeliveryError):
@@ -106,14 +120,24 @@ class TeamsChat:
         store: Store,
         *,
         app_id: str,
+        call_seconds: float,
         on_unreachable: Unreachable | None = None,
+        timer: Callable[[], float] = time.monotonic,
     ) -> None:
         self.adapter = adapter
         self.references = references
         self.store = store
         self.app_id = app_id
+        self.call_seconds = call_seconds
         self.on_unreachable = on_unreachable or (lambda _key, _recipient: None)
+        self.timer = timer  # seconds, for the lease
         self._loop = asyncio.new_event_loop()
+        self._lease_started = timer()
+
+    @property
+    def lease_seconds(self) -> float:
+        """How long the dispatcher leases a row: `CALLS_PER_LEASE` calls of `call_seconds`."""
+        return CALLS_PER_LEASE * self.call_seconds + LEASE_MARGIN
 
     def close(self) -> None:
         """Close the port's event loop (at shutdown)."""
@@ -123,6 +147,7 @@ class TeamsChat:
 
     def send(self, recipient: Recipient, message: Reply, *, key: str) -> str:
         """A personal message (a card) to one person."""
+        self._start_lease()
         done = self.find_sent(key)
         if done is not None:
             return done
@@ -137,6 +162,7 @@ class TeamsChat:
         self, participants: Sequence[Recipient], message: Reply, *, key: str, channel: str | None
     ) -> str:
         """A new thread in the school's channel mentioning everyone; else personal status cards."""
+        self._start_lease()
         done = self.find_sent(key)
         if done is not None:
             return done
@@ -148,18 +174,28 @@ class TeamsChat:
     def post_in_thread(
         self, thread: str, participants: Sequence[Recipient], message: Reply, *, key: str
     ) -> str:
-        """A reply in the channel thread (or to each participant); then the status card(s)."""
+        """A reply in the channel thread (or to each participant); then the status card(s).
+
+        Each reply is recorded under a key of its own ("<key>#<n>"), and `key` itself only once
+        the status cards show the new state too: a retry after a crash or an ended lease finds
+        what was sent and does the rest, and `find_sent(key)` means the whole post is done.
+        """
+        self._start_lease()
         roots = self._roots(thread)
-        first = ""
-        for index, root in enumerate(roots):
-            sub_key = key if index == 0 else f"{key}#{index}"
-            ref = self.find_sent(sub_key) or self._send(sub_key, root.reference, message).ref
-            first = first or ref
+        refs = [
+            self.find_sent(f"{key}#{index}")
+            or self._send(f"{key}#{index}", root.reference, message).ref
+            for index, root in enumerate(roots)
+        ]
         self.refresh_status(thread, key)
-        return first
+        first = self._row(refs[0])
+        return self._record(
+            key, first.conversation_id, first.activity_id, first.reference, first.text
+        ).ref
 
     def update(self, message_ref: str, recipient: Recipient, message: Reply, *, key: str) -> str:
         """Replace a card sent earlier in place (update_activity); its buttons disappear."""
+        self._start_lease()
         row = self._row(message_ref)
         self._update(row, forms.notification_card(message))
         return message_ref
@@ -305,8 +341,20 @@ class TeamsChat:
             raise TeamsDeliveryError("unknown message ref")
         return row
 
+    def _start_lease(self) -> None:
+        """The dispatcher has just leased a row for `lease_seconds`: its calls start now."""
+        self._lease_started = self.timer()
+
+    def _check_lease(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Refuse (and drop) a call that might still be running when the lease ends."""
+        used = self.timer() - self._lease_started
+        if used + self.call_seconds > CALLS_PER_LEASE * self.call_seconds:
+            work.close()
+            raise LeaseEnding(f"{used:.0f} s of the lease used")
+
     def _run(self, work: Coroutine[Any, Any, Any]) -> Any:
         """Run `work` on the port's own loop, turning connector errors into ours."""
+        self._check_lease(work)
         try:
             return self._loop.run_until_complete(work)
         except HttpOperationError as exc:

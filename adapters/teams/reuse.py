@@ -26,10 +26,17 @@ The caches are bounded (serviceUrls come from requests) and their entries age ou
 `CLIENT_MAX_AGE`, so no client, credentials object or connection pool lives for days. A client
 that drops out is not closed (a turn may still be using it); its connections close when it is
 garbage collected.
+
+Each connector client is built with `CallLimits`: msrest's defaults wait 100 s for a connection
+and again for each read, and retry by themselves (connection errors, and 5xx on PUT and GET, for
+as long as a Retry-After asks). `TEAMS_API_TIMEOUT_SECONDS` bounds the waits; the dispatcher's
+clients also do not retry (the outbox does, with its backoff), so one of its calls takes at
+most `CallLimits.call_seconds`, which the `TeamsChat` lease is made of.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from botbuilder.schema import Activity  # type: ignore[import-untyped]
@@ -50,6 +57,34 @@ CLIENT_MAX_AGE = 30 * 60.0  # seconds; a client (and its connection pool) is reb
 ConnectorKey = tuple[str, str, str]
 
 
+@dataclass(frozen=True)
+class CallLimits:
+    """How long one connector call may wait, and whether msrest may retry it by itself."""
+
+    timeout: float | None = None  # seconds to connect, and for each read; None: msrest's 100 s
+    retries: int | None = None  # None: msrest's 3
+
+    def apply(self, client: Any) -> Any:
+        """Set these limits on a new msrest client (before its first request) and return it."""
+        config = client.config
+        if self.timeout is not None:
+            config.connection.timeout = self.timeout
+        if self.retries is not None:
+            config.retry_policy.retries = self.retries
+        return client
+
+    @property
+    def call_seconds(self) -> float:
+        """The longest one call can take: connecting, then reading the answer, plus 1 s.
+
+        Only calls that msrest does not retry are bounded: its retries wait as long as a
+        Retry-After asks.
+        """
+        if self.timeout is None or self.retries != 0:
+            raise ValueError("a connector call is only bounded with a timeout and no retries")
+        return 2 * self.timeout + 1.0
+
+
 def app_id_of(claims_identity: ClaimsIdentity) -> str:
     """The bot's app id in the claims, read as botbuilder reads it: the audience claim for a
     channel's token, the appid claim for the emulator's; "" when there is neither."""
@@ -64,34 +99,41 @@ class ReusedConnectorFactory(ConnectorFactory):  # type: ignore[misc]  # botbuil
     and asks `inner` (the SDK's factory for that app id) only when there is none."""
 
     def __init__(
-        self, inner: ConnectorFactory, app_id: str, clients: BoundedCache[ConnectorKey, Any]
+        self,
+        inner: ConnectorFactory,
+        app_id: str,
+        clients: BoundedCache[ConnectorKey, Any],
+        limits: CallLimits,
     ) -> None:
         self.inner = inner
         self.app_id = app_id
         self._clients = clients
+        self.limits = limits
 
     async def create(self, service_url: str, audience: str | None = None) -> Any:
         """The ConnectorClient for `service_url` and `audience`, built on first use."""
         key = (self.app_id, service_url, audience or "")
         client = self._clients.get(key)
         if client is None:
-            client = self._clients.put_if_absent(
-                key, await self.inner.create(service_url, audience)
-            )
+            built = self.limits.apply(await self.inner.create(service_url, audience))
+            client = self._clients.put_if_absent(key, built)
         return client
 
 
 class ReusingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
-    """`inner`, except that the connector and user-token clients it makes are reused."""
+    """`inner`, except that the connector and user-token clients it makes are reused, and the
+    connector clients are built with `limits`."""
 
     def __init__(
         self,
         inner: BotFrameworkAuthentication,
         *,
+        limits: CallLimits | None = None,
         connector_clients: BoundedCache[ConnectorKey, Any] | None = None,
         user_token_clients: BoundedCache[str, Any] | None = None,
     ) -> None:
         self.inner = inner
+        self.limits = limits or CallLimits()
         self.connector_clients: BoundedCache[ConnectorKey, Any] = (
             connector_clients
             if connector_clients is not None
@@ -120,7 +162,8 @@ class ReusingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
     def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
         """`inner`'s factory for these claims (proactive messages), reusing clients."""
         inner = self.inner.create_connector_factory(claims_identity)
-        return ReusedConnectorFactory(inner, app_id_of(claims_identity), self.connector_clients)
+        app_id = app_id_of(claims_identity)
+        return ReusedConnectorFactory(inner, app_id, self.connector_clients, self.limits)
 
     async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> Any:
         """The user-token client for the app id in the claims, built on first use."""
@@ -150,6 +193,6 @@ class ReusingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
         if factory is not None and not isinstance(factory, ReusedConnectorFactory):
             app_id = app_id_of(result.claims_identity)
             result.connector_factory = ReusedConnectorFactory(
-                factory, app_id, self.connector_clients
+                factory, app_id, self.connector_clients, self.limits
             )
         return result

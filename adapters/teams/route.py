@@ -24,7 +24,7 @@ from adapters.teams import translate
 from adapters.teams.auth import TokenSource, build_authentication
 from adapters.teams.bot import TeamsBot, TeamsServices, keep_json, on_turn_error
 from adapters.teams.ports import ConversationReferenceStore, InMemoryConversationReferences
-from adapters.teams.reuse import ReusingAuthentication
+from adapters.teams.reuse import CallLimits, ReusingAuthentication
 from adapters.teams.settings import TeamsSettings
 from adapters.teams.speedups import speed_up_msrest_retry_policy
 from adapters.teams.workflows import TeamsWorkflows
@@ -67,7 +67,8 @@ def teams_route(
         )
     # One connector client per serviceUrl for all turns, not one per turn (adapters/teams/reuse.py)
     authentication = ReusingAuthentication(
-        build_authentication(settings, connector_token=connector_token)
+        build_authentication(settings, connector_token=connector_token),
+        limits=CallLimits(timeout=settings.teams_api_timeout_seconds),
     )
     services = TeamsServices(
         assistant=assistant,

@@ -21,7 +21,7 @@ from adapters.teams.auth import TokenSource, build_authentication
 from adapters.teams.chat_port import TeamsChat
 from adapters.teams.identity import TeamsIdentities
 from adapters.teams.ports import ConversationReferenceStore, DbConversationReferences
-from adapters.teams.reuse import ReusingAuthentication
+from adapters.teams.reuse import CallLimits, ReusingAuthentication
 from adapters.teams.settings import TeamsSettings
 from adapters.teams.unreachable import fall_back_to_deputy
 from adapters.teams.workflows import TeamsWorkflows
@@ -82,14 +82,17 @@ def teams_chat(
     connector_token: TokenSource | None = None,
 ) -> TeamsChat:
     """The dispatcher's port for Teams (proactive messages through its own CloudAdapter)."""
-    # Clients (and in production their Azure AD tokens) reused across messages, as for turns.
+    # Clients (and in production their Azure AD tokens) reused across messages, as for turns;
+    # bounded calls without msrest's own retries (the outbox retries), so the lease covers them.
+    limits = CallLimits(timeout=settings.teams_api_timeout_seconds, retries=0)
     authentication = build_authentication(settings, connector_token=connector_token)
-    adapter = CloudAdapter(ReusingAuthentication(authentication))
+    adapter = CloudAdapter(ReusingAuthentication(authentication, limits=limits))
     return TeamsChat(
         adapter,
         references,
         ctx.store,
         app_id=settings.microsoft_app_id,
+        call_seconds=limits.call_seconds,
         on_unreachable=fall_back_to_deputy(ctx),
     )
 

@@ -36,6 +36,8 @@ class TeamsSettings(BaseSettings):
     microsoft_app_type: AppType = "MultiTenant"
     microsoft_app_tenant_id: str | None = None
     teams_max_body_bytes: int = Field(default=MIB, ge=1024, le=16 * MIB)
+    # Per Bot Connector call: to connect, and again to read the answer (msrest's default is 100 s).
+    teams_api_timeout_seconds: int = Field(default=10, ge=1, le=60)
     # Tests only: where the Bot Framework's OpenID metadata is fetched (a loopback stand-in).
     teams_openid_metadata_url: str | None = None
 
