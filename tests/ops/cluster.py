@@ -26,7 +26,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -389,6 +389,16 @@ def nodes(
             node.kill()
 
 
+def errors(cluster: Sequence[Node]) -> list[str]:
+    """ERROR and CRITICAL log lines of every server."""
+    found = []
+    for node in cluster:
+        for line in node.lines():
+            if '"level": "ERROR"' in line or '"level": "CRITICAL"' in line or "Traceback" in line:
+                found.append(f"{node.name}: {line}")
+    return found
+
+
 # --- PostgreSQL ----------------------------------------------------------------------------------
 
 
@@ -427,12 +437,13 @@ def pg_schema() -> Iterator[str]:
         admin.dispose()
 
 
-def empty_tables(store: Store) -> None:
-    """Delete every row of the app's tables (the migrations stay; ids keep counting up, so
-    no idempotency key of an earlier test comes back)."""
+def empty_tables(store: Store, *, keep: Collection[str] = ()) -> None:
+    """Delete every row of the app's tables but those named in `keep` (the migrations stay;
+    ids keep counting up, so no idempotency key of an earlier test comes back)."""
     with store.transaction() as session:
         for table in reversed(Base.metadata.sorted_tables):
-            session.execute(table.delete())
+            if table.name not in keep:
+                session.execute(table.delete())
 
 
 class TcpProxy:

@@ -36,6 +36,7 @@ from tests.ops.cluster import (
     dm,
     doubt_check,
     empty_tables,
+    errors,
     nodes,
     opened_view,
     outbox,
@@ -89,16 +90,6 @@ def store(pg_url: str, stand_in: SlackStandIn, cluster: list[Node]) -> Iterator[
     yield opened
     opened.dispose()
     assert errors(cluster) == []
-
-
-def errors(cluster: list[Node]) -> list[str]:
-    """ERROR and CRITICAL log lines of every server."""
-    found = []
-    for node in cluster:
-        for line in node.lines():
-            if '"level": "ERROR"' in line or '"level": "CRITICAL"' in line or "Traceback" in line:
-                found.append(f"{node.name}: {line}")
-    return found
 
 
 def skipped(cluster: list[Node], prefix: str) -> int:
