@@ -27,9 +27,12 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.slack import blocks
+from adapters.slack.answers import AnswerQueue, Unposted, answer_key
 from adapters.slack.blocks import SlackMessage
+from adapters.slack.chat_port import key_metadata
 from adapters.slack.home import register_home
 from adapters.slack.mrkdwn import escape, to_plain, unescape
 from adapters.slack.ports import EventDeduplicator
@@ -75,6 +78,7 @@ class SlackServices:
     feedback: FeedbackSink
     responder: ResponseUrlSender
     workflows: WorkflowServices | None = None
+    answers: AnswerQueue | None = None  # keeps answers Slack did not take (with a database)
 
 
 def retry_handlers() -> list[AsyncRetryHandler]:
@@ -123,6 +127,7 @@ def build_bolt_app(
         feedback=feedback,
         responder=ResponseUrlSender(timeout=settings.slack_api_timeout_seconds),
         workflows=workflows,
+        answers=AnswerQueue(workflows.ctx.store, workflows.ctx.clock) if workflows else None,
     )
     app.middleware(skip_repeated_events(deduplicator))
     register_ask_listeners(app, services)
@@ -154,24 +159,26 @@ def register_ask_listeners(app: AsyncApp, services: SlackServices) -> None:
 
     @app.event("message")
     async def on_direct_message(
-        event: Body, context: AsyncBoltContext, client: AsyncWebClient
+        body: Body, event: Body, context: AsyncBoltContext, client: AsyncWebClient
     ) -> None:
         if event.get("channel_type") != "im" or not is_from_a_person(event, context.bot_user_id):
             return
-        bot = context.bot_user_id
-        reply = await answer_in_thread(services.assistant, event["text"], event["user"], bot)
-        thread_ts = event.get("thread_ts")
-        await post_message(client, event["channel"], render_answer(reply), thread_ts=thread_ts)
+        reply = await answer_in_thread(
+            services.assistant, event["text"], event["user"], context.bot_user_id
+        )
+        await post_answer(services, client, body, reply, thread_ts=event.get("thread_ts"))
 
     @app.event("app_mention")
-    async def on_mention(event: Body, context: AsyncBoltContext, client: AsyncWebClient) -> None:
+    async def on_mention(
+        body: Body, event: Body, context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
         bot = context.bot_user_id
         # Direct-message channels ("D…") are answered by on_direct_message.
         if not is_from_a_person(event, bot) or event["channel"].startswith("D"):
             return
         reply = await answer_in_thread(services.assistant, event["text"], event["user"], bot)
         thread_ts = event.get("thread_ts") or event.get("ts")
-        await post_message(client, event["channel"], render_answer(reply), thread_ts=thread_ts)
+        await post_answer(services, client, body, reply, thread_ts=thread_ts)
 
     @app.command(COMMAND)
     async def on_protocol_command(ack: AsyncAck, command: Body) -> None:
@@ -340,16 +347,46 @@ def channel_of(body: Body) -> str:
     return _dig(body, "channel", "id") or _dig(body, "container", "channel_id")
 
 
-async def post_message(
-    client: AsyncWebClient, channel: str, message: SlackMessage, *, thread_ts: str | None = None
+async def post_answer(
+    services: SlackServices, client: AsyncWebClient, body: Body, reply: Reply, *, thread_ts: Any
 ) -> None:
-    """chat.postMessage; a failure after the retries is logged with ids only."""
+    """Post the answer to an event; if Slack does not take it, keep it in the outbox."""
+    event, event_id = body["event"], str(body.get("event_id") or "")
+    key = answer_key(event_id) if event_id else None
+    error = await post_message(
+        client, event["channel"], render_answer(reply), thread_ts=thread_ts, key=key
+    )
+    if error is None or key is None or services.answers is None:
+        return
+    unposted = Unposted(event_id, event["user"], event["channel"], thread_ts, reply, error)
+    try:
+        await asyncio.to_thread(services.answers.keep, unposted)
+    except (SQLAlchemyError, OSError) as exc:  # Slack and the database both down
+        LOG.error("slack: the answer to event %s is lost: %s", event_id, type(exc).__name__)
+
+
+async def post_message(
+    client: AsyncWebClient,
+    channel: str,
+    message: SlackMessage,
+    *,
+    thread_ts: str | None = None,
+    key: str | None = None,
+) -> str | None:
+    """chat.postMessage (with `key` in its metadata); a failure after the retries is logged
+    with ids only, and described in the return value (None: posted)."""
     try:
         await client.chat_postMessage(
-            channel=channel, text=message.text, blocks=message.blocks, thread_ts=thread_ts
+            channel=channel,
+            text=message.text,
+            blocks=message.blocks,
+            thread_ts=thread_ts,
+            metadata=key_metadata(key) if key else None,
         )
     except DELIVERY_ERRORS as exc:
         LOG.warning("slack: chat.postMessage to %s failed: %s", channel, describe_error(exc))
+        return describe_error(exc)
+    return None
 
 
 async def update_message(

@@ -64,6 +64,11 @@ def key_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
+def key_metadata(key: str) -> dict[str, Any]:
+    """The message metadata that carries `key` (as its digest), for `find_sent`."""
+    return {"event_type": EVENT_TYPE, "event_payload": {"key": key_digest(key)}}
+
+
 def split_ref(ref: str) -> tuple[str, str]:
     """A message ref "channel:ts" as (channel, ts)."""
     channel, _, ts = ref.partition(":")
@@ -105,12 +110,16 @@ class SlackPort:
     # --- ChatPort ------------------------------------------------------------------------------
 
     def send(self, recipient: Recipient, message: Reply, *, key: str) -> str:
-        """A direct message; an escalation's reminder goes into its thread instead."""
+        """A direct message; an escalation's reminder goes into its thread instead, and a retry
+        where the first attempt went (an answer kept by adapters.slack.answers: its thread)."""
         user = self.user_id(recipient)
         thread = self._reminder_thread(key)
         if thread is not None:
             channel, ts = split_ref(thread)
             return self._post(key, channel, render(message, mention=user), thread=ts)
+        earlier = where_sent(self.store, key)
+        if earlier is not None:
+            return self._post(key, earlier.channel, render(message), thread=earlier.thread)
         return self._post(key, self._dm(user), render(message))
 
     def open_thread(
@@ -223,7 +232,7 @@ class SlackPort:
             text=message.text,
             blocks=message.blocks,
             thread_ts=thread,
-            metadata={"event_type": EVENT_TYPE, "event_payload": {"key": key_digest(key)}},
+            metadata=key_metadata(key),
         )
         return f"{posted.get('channel') or channel}:{posted['ts']}"
 

@@ -7,14 +7,14 @@ already serialises writers) and delivers them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, cast, get_args
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.models import Button, Lang, Reply
+from bot.models import Button, ClauseAction, Lang, Quote, Reply, ReplyKind
 from bot.ports import Recipient
 from bot.store.models import OutboxRow
 
@@ -107,8 +107,9 @@ def mark_delivered(row: OutboxRow, message_ref: str, now: datetime) -> None:
 
 
 def reply_to_json(reply: Reply) -> dict[str, Any]:
-    """The parts of a Reply a notification needs, as JSON."""
-    return {
+    """A Reply as JSON: a notification's text and buttons; an answer (queued when the platform
+    did not take it at once) with its quote and everything else it shows."""
+    data: dict[str, Any] = {
         "kind": reply.kind,
         "lang": reply.lang,
         "text": reply.text,
@@ -116,13 +117,41 @@ def reply_to_json(reply: Reply) -> dict[str, Any]:
             {"label": b.label, "action": b.action, "value": b.value} for b in reply.buttons
         ],
     }
+    if reply.kind != "notice":
+        data["answer"] = {
+            "quote": asdict(reply.quote) if reply.quote else None,
+            "explanation": reply.explanation,
+            "notes": list(reply.notes),
+            "clause_id": reply.clause_id,
+            "action": reply.action,
+            "confidence": reply.confidence,
+        }
+    return data
 
 
 def reply_from_json(data: dict[str, Any]) -> Reply:
     """Rebuild the Reply stored by reply_to_json."""
     buttons = tuple(Button(b["label"], b["action"], b.get("value", "")) for b in data["buttons"])
     lang: Lang = "en" if data.get("lang") == "en" else "nl"
-    return Reply(kind="notice", lang=lang, text=data.get("text") or "", buttons=buttons)
+    reply = Reply(kind="notice", lang=lang, text=data.get("text") or "", buttons=buttons)
+    answer, kind = data.get("answer"), data.get("kind")
+    if not isinstance(answer, dict) or kind not in get_args(ReplyKind):
+        return reply
+    return _with_answer(replace(reply, kind=cast(ReplyKind, kind)), answer)
+
+
+def _with_answer(reply: Reply, answer: dict[str, Any]) -> Reply:
+    """`reply` with the answer's parts stored by reply_to_json."""
+    quote, action = answer.get("quote"), answer.get("action")
+    return replace(
+        reply,
+        quote=Quote(**quote) if isinstance(quote, dict) else None,
+        explanation=str(answer.get("explanation") or ""),
+        notes=tuple(str(n) for n in answer.get("notes") or ()),
+        clause_id=answer.get("clause_id"),
+        action=cast(ClauseAction, action) if action in get_args(ClauseAction) else None,
+        confidence=answer.get("confidence"),
+    )
 
 
 def recipient_to_json(recipient: Recipient) -> dict[str, Any]:

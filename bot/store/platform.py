@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, insert
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from bot.clock import Clock, SystemClock
 from bot.ports import Feedback
@@ -67,16 +68,25 @@ def remember_sending(
 ) -> None:
     """Record where the message with `key` goes, before sending it (kept on a retry)."""
     with store.transaction() as session:
-        if session.get(SentMessage, key[:KEY]) is None:
-            session.add(
-                SentMessage(
-                    key=key[:KEY],
-                    platform=platform,
-                    channel=channel,
-                    thread=thread,
-                    created_at=moment,
-                )
+        note_sending(session, key, platform=platform, channel=channel, thread=thread, moment=moment)
+
+
+def note_sending(
+    session: Session,
+    key: str,
+    *,
+    platform: str,
+    channel: str,
+    thread: str | None,
+    moment: datetime,
+) -> None:
+    """`remember_sending` in the caller's transaction."""
+    if session.get(SentMessage, key[:KEY]) is None:
+        session.add(
+            SentMessage(
+                key=key[:KEY], platform=platform, channel=channel, thread=thread, created_at=moment
             )
+        )
 
 
 def where_sent(store: Store, key: str) -> SentMessage | None:

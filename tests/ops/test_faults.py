@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
+from adapters.slack.chat_port import key_digest
 from bot.store.db import Store
 from bot.store.models import OutboxRow, ProcessedCommand, RequestRow, SeenEvent
 from tests.ops.cluster import (
@@ -281,6 +282,31 @@ def single(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Single]:
         store = Store.open(url)
         yield Single(a, stand_in, store)
         store.dispose()
+
+
+@pytest.mark.parametrize("fault", ["500", "timeout"])
+def test_an_answer_the_web_api_does_not_take_is_kept_and_posted_once(
+    single: Single, fault: str
+) -> None:
+    a, stand_in, store = single.node, single.stand_in, single.store
+    stand_in.reset()
+    channel, event_id = f"DQ{fault}", f"EvQ{fault}"
+    if fault == "500":  # the post and slack_sdk's two retries
+        stand_in.answer_with("chat.postMessage", 500, 500, 500)
+    else:  # Slack takes the answer, but says so too late (the client waits 1 s)
+        stand_in.hold("chat.postMessage", effect="now", seconds=3)
+    assert send_event(a, dm(channel, QUESTION), event_id).status == 200
+
+    key = f"answer:{event_id}"
+    [row] = wait_until(
+        lambda: [r for r in outbox(store) if r.key == key and r.status == "delivered"],
+        lambda: describe(outbox(store)),
+    )
+
+    assert stand_in.posted_keys()[key_digest(key)] == 1
+    assert len(stand_in.messages(channel)) == 1
+    assert row.message_ref == f"{channel}:{stand_in.messages(channel)[0]['ts']}"
+    assert any(m.startswith(f"slack: answer to event {event_id} kept") for m in a.log_messages())
 
 
 @pytest.mark.parametrize("fault", ["429", "500", "timeout"])
