@@ -30,7 +30,6 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.slack import blocks
-from adapters.slack.answers import AnswerQueue, Unposted, answer_key
 from adapters.slack.blocks import SlackMessage
 from adapters.slack.chat_port import key_metadata
 from adapters.slack.home import register_home
@@ -44,6 +43,7 @@ from adapters.slack.workflows import (
     register_workflow_listeners,
 )
 from bot.assistant import Assistant
+from bot.kept_answers import AnswerQueue, Unposted, answer_key
 from bot.models import IncomingMessage, Reply, UserRef
 from bot.ports import Feedback, FeedbackSink
 
@@ -65,6 +65,7 @@ HANDLED_ACTIONS = (
 )
 
 DELIVERY_ERRORS = (SlackClientError, aiohttp.ClientError, TimeoutError, ValueError)
+PLATFORM = "slack"
 
 Body = dict[str, Any]
 
@@ -79,6 +80,13 @@ class SlackServices:
     responder: ResponseUrlSender
     workflows: WorkflowServices | None = None
     answers: AnswerQueue | None = None  # keeps answers Slack did not take (with a database)
+
+
+def answer_queue(workflows: WorkflowServices | None) -> AnswerQueue | None:
+    """Where answers Slack did not take are kept: the workflows' database, when there is one."""
+    if workflows is None:
+        return None
+    return AnswerQueue(workflows.ctx.store, workflows.ctx.clock, PLATFORM)
 
 
 def retry_handlers() -> list[AsyncRetryHandler]:
@@ -127,7 +135,7 @@ def build_bolt_app(
         feedback=feedback,
         responder=ResponseUrlSender(timeout=settings.slack_api_timeout_seconds),
         workflows=workflows,
-        answers=AnswerQueue(workflows.ctx.store, workflows.ctx.clock) if workflows else None,
+        answers=answer_queue(workflows),
     )
     app.middleware(skip_repeated_events(deduplicator))
     register_ask_listeners(app, services)
@@ -352,7 +360,7 @@ async def post_answer(
 ) -> None:
     """Post the answer to an event; if Slack does not take it, keep it in the outbox."""
     event, event_id = body["event"], str(body.get("event_id") or "")
-    key = answer_key(event_id) if event_id else None
+    key = answer_key(PLATFORM, event_id) if event_id else None
     error = await post_message(
         client, event["channel"], render_answer(reply), thread_ts=thread_ts, key=key
     )

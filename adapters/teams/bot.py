@@ -26,15 +26,16 @@ from botbuilder.schema import (  # type: ignore[import-untyped]
     Activity,
     ActivityTypes,
     Attachment,
-    ResourceResponse,
 )
 from msrest.exceptions import ClientRequestError, HttpOperationError
+from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.teams import cards, forms, translate
 from adapters.teams.actions import dispatch_card_action
 from adapters.teams.ports import ConversationReferenceStore
 from adapters.teams.workflows import Answer, TeamsWorkflows
 from bot.assistant import Assistant
+from bot.kept_answers import AnswerQueue, Unposted
 from bot.models import Lang, Reply
 from bot.ports import FeedbackSink
 
@@ -57,6 +58,7 @@ class TeamsServices:
     feedback: FeedbackSink
     references: ConversationReferenceStore
     workflows: TeamsWorkflows | None = None
+    answers: AnswerQueue | None = None  # keeps answers the connector did not take (a database)
 
 
 class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no type hints
@@ -101,7 +103,9 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no ty
             return
         # In a worker thread: the question log's commit must not hold up the event loop.
         reply = await asyncio.to_thread(self.services.assistant.handle, message)
-        await deliver(turn_context, to_activity(reply, question=message.text))
+        error = await deliver(turn_context, to_activity(reply, question=message.text))
+        if error is not None:
+            await keep_unsent(self.services.answers, activity, reply, error)
 
     async def workflow_answer(self, activity: dict[str, Any]) -> Answer | None:
         """A form, a submission's outcome or a decision's outcome; None when not a workflow."""
@@ -213,23 +217,38 @@ def answer_activity(answer: Answer) -> Activity:
 
 
 async def deliver(turn_context: TurnContext, activity: Activity) -> str | None:
-    """Send `activity`, retrying 429 and 5xx briefly; log a failure with ids only."""
+    """Send `activity`, retrying 429 and 5xx briefly; a failure is logged with ids only and
+    described in the return value (None: sent)."""
     conversation = turn_context.activity.conversation.id
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
-            response: ResourceResponse | None = await turn_context.send_activity(activity)
-            return response.id if response else None
+            await turn_context.send_activity(activity)
+            return None
         except HttpOperationError as exc:
             status = _status(exc)
             if status not in RETRY_STATUSES or attempt == MAX_ATTEMPTS:
                 _log_failure(turn_context, conversation, f"HTTP {status}", attempt)
-                return None
+                return f"HTTP {status}"
             await asyncio.sleep(_retry_delay(exc, attempt))
         except (ClientRequestError, DeserializationError, OSError) as exc:
             # DeserializationError: an answer that is not the connector's JSON (a proxy's page)
             _log_failure(turn_context, conversation, type(exc).__name__, attempt)
-            return None
-    return None
+            return type(exc).__name__
+    return "no attempt"
+
+
+async def keep_unsent(
+    answers: AnswerQueue | None, activity: dict[str, Any], reply: Reply, error: str
+) -> None:
+    """Keep an answer the connector did not take in the outbox, for the person who asked."""
+    user, activity_id = translate.user_ref(activity), str(activity.get("id") or "")
+    if answers is None or user is None or not activity_id:
+        return
+    unposted = Unposted(activity_id, user.user_id, None, None, reply, error)
+    try:
+        await asyncio.to_thread(answers.keep, unposted)
+    except (SQLAlchemyError, OSError) as exc:  # Teams and the database both down
+        LOG.error("Teams: the answer to activity %s is lost: %s", activity_id, type(exc).__name__)
 
 
 async def _as_new_message(

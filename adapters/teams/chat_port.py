@@ -51,7 +51,7 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 from sqlalchemy import select
 
 from adapters.teams import forms
-from adapters.teams.cards import CONTENT_TYPE, summary
+from adapters.teams.cards import CONTENT_TYPE, is_card_reply, render_card, summary
 from adapters.teams.ports import ConversationReferenceStore, StoredReference
 from bot.models import Reply
 from bot.ports import Recipient, RetryLater
@@ -304,7 +304,10 @@ class TeamsChat:
     ) -> Sent:
         """Send `message` as a card; with `status_key`, with that request's status line."""
         status = self._status(status_key) if status_key else ""
-        card = forms.notification_card(message, status=status)
+        if is_card_reply(message):  # an answer kept for later (bot.kept_answers): its own card
+            card = render_card(message)
+        else:
+            card = forms.notification_card(message, status=status)
         activity_id = self._run(self._continue(reference, card))
         conversation = str((reference.get("conversation") or {}).get("id") or "")
         return self._record(key, conversation, activity_id, reference, message.text)

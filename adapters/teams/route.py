@@ -29,6 +29,7 @@ from adapters.teams.settings import TeamsSettings
 from adapters.teams.speedups import speed_up_msrest_retry_policy
 from adapters.teams.workflows import TeamsWorkflows
 from bot.assistant import Assistant
+from bot.kept_answers import AnswerQueue
 from bot.ports import FeedbackSink, InMemoryFeedback
 
 LOG = logging.getLogger("policybot.teams")
@@ -75,10 +76,20 @@ def teams_route(
         feedback=feedback if feedback is not None else InMemoryFeedback(),
         references=references if references is not None else InMemoryConversationReferences(),
         workflows=workflows,
+        answers=AnswerQueue(workflows.ctx.store, workflows.ctx.clock, "teams")
+        if workflows
+        else None,
     )
     return TeamsMessagesHandler(
         authentication, TeamsBot(services), max_body_bytes=settings.teams_max_body_bytes
     ).handle
+
+
+def answer_queue(workflows: TeamsWorkflows | None) -> AnswerQueue | None:
+    """Where answers the connector did not take are kept: the workflows' database, if any."""
+    if workflows is None:
+        return None
+    return AnswerQueue(workflows.ctx.store, workflows.ctx.clock, "teams")
 
 
 class TeamsMessagesHandler:

@@ -297,7 +297,7 @@ def test_an_answer_the_web_api_does_not_take_is_kept_and_posted_once(
         stand_in.hold("chat.postMessage", effect="now", seconds=3)
     assert send_event(a, dm(channel, QUESTION), event_id).status == 200
 
-    key = f"answer:{event_id}"
+    key = f"answer:slack:{event_id}"
     [row] = wait_until(
         lambda: [r for r in outbox(store) if r.key == key and r.status == "delivered"],
         lambda: describe(outbox(store)),

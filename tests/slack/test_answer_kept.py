@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.slack.answers import AnswerQueue, Unposted, answer_key
 from adapters.slack.chat_port import key_digest
 from bot.assistant import Assistant
 from bot.clock import ManualClock
+from bot.kept_answers import AnswerQueue, Unposted, answer_key
 from bot.models import IncomingMessage, Reply, UserRef
 from bot.store.db import Store
 from bot.store.models import OutboxRow
@@ -78,7 +78,7 @@ def test_an_answer_slack_refuses_is_posted_later_in_the_same_conversation(
 
     [message] = world.slack.in_channel(DM)
     assert message["blocks"] == failed[0].args["blocks"]  # the answer as it would have been
-    assert message["metadata"]["event_payload"]["key"] == key_digest(answer_key("EvDown"))
+    assert message["metadata"]["event_payload"]["key"] == key_digest(answer_key("slack", "EvDown"))
     [row] = kept(world.ctx.store)
     assert (row.status, row.message_ref) == ("delivered", f"{DM}:{message['ts']}")
 
@@ -115,13 +115,15 @@ def test_an_answer_slack_took_is_not_kept(world: WorkflowWorld) -> None:
     world.send_event(dm_event(PHOTOS), event_id="EvFine")
     [call] = world.wait_for("chat.postMessage")
 
-    assert call.args["metadata"]["event_payload"]["key"] == key_digest(answer_key("EvFine"))
+    assert call.args["metadata"]["event_payload"]["key"] == key_digest(
+        answer_key("slack", "EvFine")
+    )
     world.settle()
     assert kept(world.ctx.store) == []
 
 
 def test_an_answer_is_kept_once(world: WorkflowWorld) -> None:
-    answers = AnswerQueue(world.ctx.store, world.ctx.clock)
+    answers = AnswerQueue(world.ctx.store, world.ctx.clock, "slack")
     unposted = Unposted("EvTwice", USER, DM, None, _notice(), "HTTP 500")
 
     assert answers.keep(unposted) is True
