@@ -163,3 +163,16 @@ def test_no_message_the_workflows_sent_carries_anyones_markup(sent: Sent) -> Non
 
     assert found == set()  # not even a mention of our own: no reminder was due
     assert len(calls) >= 10
+
+
+def test_no_message_asks_slack_to_turn_plain_names_into_mentions(sent: Sent) -> None:
+    """A typed "@channel" or "#algemeen" is plain text to Slack unless a post asks it to link
+    names (`link_names`, or `parse: full`); none does, so only `<!channel>` could ping, and
+    that is escaped (above)."""
+    methods = ("chat.postMessage", "chat.update", "response_url")
+    calls = [call for call in sent.world.slack.calls if call.method in methods]
+
+    asked = [c.method for c in calls if c.args.get("link_names") or c.args.get("parse") == "full"]
+
+    assert asked == []
+    assert any("@ouders" in mrkdwn_of(call.args) for call in calls)
