@@ -155,17 +155,16 @@ class Recorder(FakeSlack):
         return web.json_response(body)
 
 
-class SlackStandIn:
-    """The Recorder on its own event loop in a daemon thread; read it with the methods below."""
+class LoopServer:
+    """An aiohttp app on 127.0.0.1, served by an event loop in a daemon thread of the test
+    process; its state is read and changed on that loop (`in_loop`)."""
 
-    def __init__(self) -> None:
-        self.slack = Recorder()
+    def __init__(self, app: web.Application) -> None:
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self._thread.start()
-        self._runner = web.AppRunner(self.slack.app(), access_log=None)
-        self.base_url = self.in_loop_async(self._start())
-        self.slack.base_url = self.base_url
+        self._runner = web.AppRunner(app, access_log=None)
+        self.base_url: str = self.in_loop_async(self._start())
 
     async def _start(self) -> str:
         await self._runner.setup()
@@ -174,6 +173,35 @@ class SlackStandIn:
         host, port = self._runner.addresses[0][:2]
         return f"http://{host}:{port}"
 
+    def in_loop_async(self, coro: Any) -> Any:
+        """Run a coroutine on the server's loop and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=DEADLINE)
+
+    def in_loop(self, fn: Callable[[], T]) -> T:
+        """Run `fn` on the server's loop (its state is only touched there)."""
+
+        async def run() -> T:
+            return fn()
+
+        result: T = self.in_loop_async(run())
+        return result
+
+    def close(self) -> None:
+        """Stop the server and the loop."""
+        self.in_loop_async(self._runner.cleanup())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=10)
+        self.loop.close()
+
+
+class SlackStandIn(LoopServer):
+    """The Recorder on its own event loop in a daemon thread; read it with the methods below."""
+
+    def __init__(self) -> None:
+        self.slack = Recorder()
+        super().__init__(self.slack.app())
+        self.slack.base_url = self.base_url
+
     def api_url(self, who: str) -> str:
         """SLACK_API_URL for the process named `who`."""
         return f"{self.base_url}/{who}/api/"
@@ -181,19 +209,6 @@ class SlackStandIn:
     def response_url(self, name: str) -> str:
         """A response_url that points at the stand-in."""
         return f"{self.base_url}/response/{name}"
-
-    def in_loop_async(self, coro: Any) -> Any:
-        """Run a coroutine on the stand-in's loop and wait for its result."""
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=DEADLINE)
-
-    def in_loop(self, fn: Callable[[], T]) -> T:
-        """Run `fn` on the stand-in's loop (its state is only touched there)."""
-
-        async def run() -> T:
-            return fn()
-
-        result: T = self.in_loop_async(run())
-        return result
 
     def calls(self, method: str | None = None) -> list[Call]:
         """The calls so far (of one method)."""
@@ -271,10 +286,7 @@ class SlackStandIn:
     def close(self) -> None:
         """Release held calls, stop the server and the loop."""
         self.release()
-        self.in_loop_async(self._runner.cleanup())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout=10)
-        self.loop.close()
+        super().close()
 
 
 @contextmanager

@@ -12,15 +12,14 @@ chat with the bot (authentication off: the servers have no MICROSOFT_APP_ID).
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from aiohttp import web
 
-from tests.ops.cluster import DEADLINE
+from tests.ops.cluster import LoopServer
 from tests.teams.conftest import Call, FakeConnector
 
 T = TypeVar("T")
@@ -57,37 +56,17 @@ class LateConnector(FakeConnector):
         return answer
 
 
-class ConnectorStandIn:
+class ConnectorStandIn(LoopServer):
     """The LateConnector on its own loop in a daemon thread; read it with the methods below."""
 
     def __init__(self) -> None:
         self.connector = LateConnector()
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self._thread.start()
-        self._runner = web.AppRunner(self.connector.app(), access_log=None)
-        self.service_url = self._in_loop_async(self._start()) + "/"
-
-    async def _start(self) -> str:
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        return f"http://{host}:{port}"
-
-    def _in_loop_async(self, coro: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=DEADLINE)
-
-    def _in_loop(self, fn: Callable[[], T]) -> T:
-        async def run() -> T:
-            return fn()
-
-        result: T = self._in_loop_async(run())
-        return result
+        super().__init__(self.connector.app())
+        self.service_url = self.base_url + "/"
 
     def calls(self) -> list[Call]:
         """Every call so far."""
-        return self._in_loop(lambda: list(self.connector.calls))
+        return self.in_loop(lambda: list(self.connector.calls))
 
     def to(self, person: Person, verb: str = "POST") -> list[Call]:
         """The calls into `person`'s personal chat (POST: new messages, PUT: updates)."""
@@ -99,11 +78,11 @@ class ConnectorStandIn:
         def go() -> None:
             self.connector.late, self.connector.seconds = person.conversation, seconds
 
-        self._in_loop(go)
+        self.in_loop(go)
 
     def waiting(self) -> int:
         """How many answers are being held back right now."""
-        return self._in_loop(lambda: self.connector.waiting)
+        return self.in_loop(lambda: self.connector.waiting)
 
     def reset(self) -> None:
         """Forget every call and every late answer still to come."""
@@ -112,14 +91,7 @@ class ConnectorStandIn:
             self.connector.calls.clear()
             self.connector.late = ""
 
-        self._in_loop(go)
-
-    def close(self) -> None:
-        """Stop the server and the loop."""
-        self._in_loop_async(self._runner.cleanup())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout=10)
-        self.loop.close()
+        self.in_loop(go)
 
 
 @contextmanager
