@@ -16,8 +16,11 @@ so an answer whose post timed out but landed comes twice (at least once).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import Clock
 from bot.models import Reply
@@ -82,3 +85,16 @@ class AnswerQueue:
             row.attempts, row.last_error = 1, unposted.error[:200]  # the post was attempt 1
         LOG.warning("%s: answer to event %s kept in the outbox", self.platform, unposted.event_id)
         return True
+
+    async def keep_from_loop(self, unposted: Unposted) -> None:
+        """`keep` in a worker thread (its commit must not hold up the event loop); if the
+        database fails too, the answer is lost, and an ERROR line names the event."""
+        try:
+            await asyncio.to_thread(self.keep, unposted)
+        except (SQLAlchemyError, OSError) as exc:
+            LOG.error(
+                "%s: the answer to event %s is lost: %s",
+                self.platform,
+                unposted.event_id,
+                type(exc).__name__,
+            )

@@ -27,7 +27,6 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
-from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.slack import blocks
 from adapters.slack.blocks import SlackMessage
@@ -367,10 +366,7 @@ async def post_answer(
     if error is None or key is None or services.answers is None:
         return
     unposted = Unposted(event_id, event["user"], event["channel"], thread_ts, reply, error)
-    try:
-        await asyncio.to_thread(services.answers.keep, unposted)
-    except (SQLAlchemyError, OSError) as exc:  # Slack and the database both down
-        LOG.error("slack: the answer to event %s is lost: %s", event_id, type(exc).__name__)
+    await services.answers.keep_from_loop(unposted)
 
 
 async def post_message(

@@ -28,7 +28,6 @@ from botbuilder.schema import (  # type: ignore[import-untyped]
     Attachment,
 )
 from msrest.exceptions import ClientRequestError, HttpOperationError
-from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.teams import cards, forms, translate
 from adapters.teams.actions import dispatch_card_action
@@ -244,11 +243,7 @@ async def keep_unsent(
     user, activity_id = translate.user_ref(activity), str(activity.get("id") or "")
     if answers is None or user is None or not activity_id:
         return
-    unposted = Unposted(activity_id, user.user_id, None, None, reply, error)
-    try:
-        await asyncio.to_thread(answers.keep, unposted)
-    except (SQLAlchemyError, OSError) as exc:  # Teams and the database both down
-        LOG.error("Teams: the answer to activity %s is lost: %s", activity_id, type(exc).__name__)
+    await answers.keep_from_loop(Unposted(activity_id, user.user_id, None, None, reply, error))
 
 
 async def _as_new_message(

@@ -7,10 +7,12 @@ stand-in (after slack_sdk's own retries), the outbox row, and the dispatcher's S
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from adapters.slack.chat_port import key_digest
 from bot.assistant import Assistant
@@ -146,3 +148,19 @@ def test_a_notification_stays_a_notice_in_the_outbox_json() -> None:
 
 def _notice() -> Reply:
     return Reply(kind="notice", lang="nl", text="Hallo")
+
+
+def test_an_answer_is_lost_with_an_error_line_when_the_database_fails_too(
+    world: WorkflowWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    with world.ctx.store.transaction() as session:
+        session.execute(text("DROP TABLE outbox"))  # the database refuses the write
+    answers = AnswerQueue(world.ctx.store, world.ctx.clock, "slack")
+    unposted = Unposted("EvBoth", USER, DM, None, _notice(), "HTTP 500")
+
+    with caplog.at_level(logging.ERROR, logger="policybot.answers"):
+        world.run(answers.keep_from_loop(unposted))  # does not raise
+
+    assert [r.getMessage() for r in caplog.records if r.name == "policybot.answers"] == [
+        "slack: the answer to event EvBoth is lost: OperationalError"
+    ]
