@@ -5,20 +5,31 @@ finding is something to look at again (or to ask the director about, clause B.3)
 
 What is looked for, and the choices made:
 - A.5: photos, video or sound named in the text ("foto's", "klassenfoto", "filmpje"), a camera
-  emoji, a link to a photo/video site or file, or media attached. "fotograaf" is a person, not a
-  recording, so "de schoolfotograaf komt dinsdag" is not flagged.
-- A.1 and C.1: pupils named ("leerling Sem", "Sem uit groep 5", "Emma (groep 7)") and personal
-  data (phone numbers, e-mail addresses, BSN-like numbers that pass the elfproef, postcodes,
-  street addresses, IBANs, and words about health, home situation and school results). Each
-  clause gets its own finding with the same evidence: one finding per clause id keeps the list
-  uniform for the doubt check (B.3), which shows the director one clause per line. Evidence is
-  masked ("06-…", "j…@…", "leerling S…"), so a finding can be shown or logged without repeating
-  the personal data.
+  emoji, a link to a photo/video site or file (or with "fotoalbum", "photos", ... in its path),
+  an attachment marker ("[afbeelding]"), media attached, and words that imply an image: "kijk
+  eens hoe ...", "zie hier", "bekijk", "look at" (not when a newsletter, website, ... follows),
+  and faces ("blije gezichten"). "fotograaf" is a person, not a recording, so "de
+  schoolfotograaf komt dinsdag" is not flagged.
+- A.1 and C.1: pupils named ("leerling Sem", "Sem uit groep 5", "Emma (groep 7)", or a first
+  name from knowledge/first_names.txt in a draft about school: "Kijk hoe Sem en Lotte ...") and
+  personal data (phone numbers, e-mail addresses, BSN-like numbers that pass the elfproef,
+  postcodes, street addresses, IBANs, and words about health, home situation and school
+  results). A listed name is not a pupil right after "juf", "mijn dochter", ..., under a
+  greeting ("Groetjes, Anouk"), or, for names that are also words ("Roos"), at the start of a
+  sentence. Each clause gets its own finding with the same evidence: one finding per clause id
+  keeps the list uniform for the doubt check (B.3), which shows the director one clause per
+  line. Evidence is masked ("06-…", "j…@…", "leerling S…", "S…"), so a finding can be shown or
+  logged without repeating the personal data.
 - A.6: a friend or follow phrase within a few words of a pupil word.
 - A.7: insulting or threatening words and phrases from knowledge/offensive.yaml, whole words
   only, plus Dutch swear-word compounds ("kutschool").
-- B.1 and C.2: the school is discussed (its name from the settings, or "onze school", ...) but the
-  draft does not say the author works there. Again one finding per clause id.
+- B.1 or C.2: the school is discussed (its name from the settings, "de school", ...) but the draft
+  does not say the author works there ("ik werk op", "als juf", and also "onze school", "mijn
+  school", "bij ons op school", "our school": those say exactly that). B.1 is for work
+  situations and C.2 for outside them: the draft's time decides (Draft.during_work, which the
+  doubt check fills from the publish time and the school's working hours), else words in the
+  text ("tijdens de les"; "in mijn eigen tijd", "vanavond", "dit weekend"). When the time is
+  unknown, one finding with clause id B1 names both clauses.
 - C.3: the school is discussed without the personal-opinion disclaimer; the finding offers it.
   The school's name matches as whole words only: "Kofschip" inside "kofschipmodel" is not a
   mention. Without its article ("Kofschip" for "Het Kofschip") the name must be capitalised or a
@@ -59,6 +70,7 @@ DRAFT_LIMIT = 5000
 
 OFFENSIVE_FILE = "offensive.yaml"
 DRAFTCHECK_FILE = "draftcheck.yaml"
+FIRST_NAMES_FILE = "first_names.txt"
 
 CLAUSE_ORDER = ("A1", "A5", "A6", "A7", "B1", "C1", "C2", "C3")
 """The clauses a draft can touch, in the protocol's order; findings follow this order."""
@@ -102,11 +114,16 @@ class Finding:
 
 @dataclass(frozen=True)
 class Draft:
-    """A draft social-media post: its text, an optional link, and whether media is attached."""
+    """A draft social-media post: its text, an optional link, and whether media is attached.
+
+    `during_work` is when it is posted: True in a work situation (protocol section B), False
+    outside work (section C), None when unknown.
+    """
 
     text: str
     link: str | None = None
     media_attached: bool = False
+    during_work: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -126,13 +143,25 @@ class PersonalKind:
     terms: Terms
 
 
+_NO_TERMS = Terms(index={})
+
+
 @dataclass(frozen=True)
 class NameRules:
-    """Patterns that find a pupil's name, and the words that are not names."""
+    """Patterns and a list of first names that find a pupil's name, and the words that are not.
+
+    All word sets are folded. `first_names` count in a draft about school; `word_names` are
+    also ordinary words and do not count at the start of a sentence.
+    """
 
     patterns: tuple[re.Pattern[str], ...]
     not_names: frozenset[str]
     staff_titles: frozenset[str]
+    first_names: frozenset[str] = frozenset()
+    word_names: frozenset[str] = frozenset()
+    family_words: frozenset[str] = frozenset()
+    sign_offs: frozenset[str] = frozenset()
+    words: Terms | None = None  # ordinary words of school life and media: "Sportdag", "Foto"
 
 
 @dataclass(frozen=True)
@@ -155,6 +184,14 @@ class DraftRules:
     employment: Terms
     opinion: Terms
     third_party: Terms
+    media_implied: Terms = _NO_TERMS
+    not_images: frozenset[str] = frozenset()
+    faces: Terms = _NO_TERMS
+    media_marker: re.Pattern[str] | None = None
+    media_path_words: frozenset[str] = frozenset()
+    school_words: Terms = _NO_TERMS
+    work_words: Terms = _NO_TERMS
+    private_words: Terms = _NO_TERMS
 
 
 def disclaimer(school: str) -> Localized:
@@ -188,18 +225,20 @@ def format_findings(findings: Sequence[Finding], lang: str) -> str:
 
 
 def load_draft_rules(directory: Path | None = None) -> DraftRules:
-    """Load offensive.yaml and draftcheck.yaml from `directory` (the bundled ones by default).
+    """Load offensive.yaml, draftcheck.yaml and first_names.txt from `directory` (the bundled
+    ones by default).
 
-    Every problem in either file is collected into one KnowledgeError naming file, field and
-    what is wrong.
+    Every problem in any file is collected into one KnowledgeError naming file, field (or line)
+    and what is wrong.
     """
     folder = directory or knowledge_dir()
     problems: list[Problem] = []
     offensive = _load_part(OffensiveIn, folder / OFFENSIVE_FILE, problems)
     checks = _load_part(DraftCheckIn, folder / DRAFTCHECK_FILE, problems)
+    names = _load_names(folder / FIRST_NAMES_FILE, problems)
     if problems or offensive is None or checks is None:
         raise KnowledgeError(problems)
-    return _to_rules(offensive, checks)
+    return _to_rules(offensive, checks, names)
 
 
 @lru_cache(maxsize=1)
@@ -237,6 +276,10 @@ class HeadsIn(_In):
     en: list[str] = Field(default_factory=list)
 
 
+class SomeWordsIn(HeadsIn):
+    """Words and phrases in both languages; either list may be empty."""
+
+
 class OffensiveWordsIn(WordsIn):
     """Offensive words, plus heads of offensive compounds."""
 
@@ -258,6 +301,11 @@ class MediaIn(_In):
     emoji: list[str] = Field(default_factory=list)
     link_hosts: list[str] = Field(default_factory=list)
     link_extensions: list[str] = Field(default_factory=list)
+    link_path_words: list[str] = Field(default_factory=list)
+    implied: SomeWordsIn = Field(default_factory=SomeWordsIn)
+    not_images: list[str] = Field(default_factory=list)
+    faces: SomeWordsIn = Field(default_factory=SomeWordsIn)
+    markers: list[str] = Field(default_factory=list)
 
 
 class LabelIn(_In):
@@ -282,6 +330,11 @@ class PupilNamesIn(_In):
     own_words: list[str] = Field(min_length=1)
     not_names: list[str] = Field(default_factory=list)
     staff_titles: list[str] = Field(default_factory=list)
+    family_words: list[str] = Field(default_factory=list)
+    sign_offs: list[str] = Field(default_factory=list)
+    word_names: list[str] = Field(default_factory=list)
+    school_words: SomeWordsIn = Field(default_factory=SomeWordsIn)
+    school_heads: list[str] = Field(default_factory=list)
 
 
 class ContactIn(_In):
@@ -307,6 +360,13 @@ class DisclaimerIn(_In):
     third_party: WordsIn
 
 
+class SituationIn(_In):
+    """draftcheck.yaml: situation (words saying a post is made during or outside work)."""
+
+    work: SomeWordsIn = Field(default_factory=SomeWordsIn)
+    private: SomeWordsIn = Field(default_factory=SomeWordsIn)
+
+
 class DraftCheckIn(_In):
     """draftcheck.yaml."""
 
@@ -316,12 +376,23 @@ class DraftCheckIn(_In):
     contact: ContactIn
     school: SchoolIn
     disclaimer: DisclaimerIn
+    situation: SituationIn = Field(default_factory=SituationIn)
 
 
 # ---------------------------------------------------------------------------------- loading
 
 _NOT_FOLDED = ("emoji",)
-_ONE_WORD = ("tails", "compound_heads")
+_ONE_WORD = (
+    "tails",
+    "compound_heads",
+    "school_heads",
+    "not_images",
+    "link_path_words",
+    "markers",
+    "family_words",
+    "sign_offs",
+    "word_names",
+)
 
 
 def _load_part(model: type[M], path: Path, problems: list[Problem]) -> M | None:
@@ -333,6 +404,26 @@ def _load_part(model: type[M], path: Path, problems: list[Problem]) -> M | None:
     found = _term_problems(parsed, str(path))
     problems.extend(found)
     return None if found else parsed
+
+
+def _load_names(path: Path, problems: list[Problem]) -> frozenset[str]:
+    """The folded first names of a names file: one a line, "#" starts a comment."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(str(path), "(file)", f"cannot read the file: {exc}"))
+        return frozenset()
+    names = set()
+    for number, line in enumerate(lines, start=1):
+        entry = line.split("#", 1)[0].strip()
+        if not entry:
+            continue
+        words = fold(entry).split()
+        if len(words) != 1:
+            problems.append(Problem(str(path), f"line {number}", f"{entry!r} must be one word"))
+        else:
+            names.add(words[0])
+    return frozenset(names)
 
 
 def _term_problems(model: BaseModel, file: str) -> list[Problem]:
@@ -381,12 +472,14 @@ def _folded_words(words: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(w for w in (fold(word) for word in words) if w))
 
 
-def _both(words: WordsIn) -> list[str]:
+def _both(words: WordsIn | HeadsIn) -> list[str]:
     return [*words.nl, *words.en]
 
 
-def _to_rules(offensive: OffensiveIn, checks: DraftCheckIn) -> DraftRules:
-    media = checks.media
+def _to_rules(
+    offensive: OffensiveIn, checks: DraftCheckIn, first_names: frozenset[str] = frozenset()
+) -> DraftRules:
+    media, names = checks.media, checks.pupil_names
     return DraftRules(
         insults=_offensive_terms(offensive.insult),
         threats=_offensive_terms(offensive.threat),
@@ -398,7 +491,7 @@ def _to_rules(offensive: OffensiveIn, checks: DraftCheckIn) -> DraftRules:
             PersonalKind(Localized(p.label.nl, p.label.en), make_terms(_both(p)))
             for p in checks.personal.values()
         ),
-        names=_name_rules(checks.pupil_names),
+        names=_name_rules(names, first_names, _common_words(checks)),
         friend=make_terms(_both(checks.contact.friend)),
         pupils=make_terms(_both(checks.contact.pupils)),
         contact_window=checks.contact.window,
@@ -407,7 +500,24 @@ def _to_rules(offensive: OffensiveIn, checks: DraftCheckIn) -> DraftRules:
         employment=make_terms(_both(checks.school.employment)),
         opinion=make_terms(_both(checks.disclaimer.opinion)),
         third_party=make_terms(_both(checks.disclaimer.third_party)),
+        media_implied=make_terms(_both(media.implied)),
+        not_images=frozenset(_folded_words(media.not_images)),
+        faces=make_terms(_both(media.faces)),
+        media_marker=_marker_pattern(media.markers),
+        media_path_words=frozenset(_folded_words(media.link_path_words)),
+        school_words=make_terms(_both(names.school_words), heads=names.school_heads),
+        work_words=make_terms(_both(checks.situation.work)),
+        private_words=make_terms(_both(checks.situation.private)),
     )
+
+
+def _marker_pattern(words: Sequence[str]) -> re.Pattern[str] | None:
+    """An attachment marker: one of `words` first inside brackets, "[afbeelding]", "(foto 2)"."""
+    folded = _folded_words(words)
+    if not folded:
+        return None
+    alternation = "|".join(re.escape(w) for w in sorted(folded, key=len, reverse=True))
+    return re.compile(rf"[\[(<{{]\s*(?:{alternation})(?![^\W_])[^\])>}}\n]{{0,30}}[\])>}}]", re.I)
 
 
 def _offensive_terms(words: OffensiveWordsIn) -> Terms:
@@ -426,7 +536,19 @@ def _alternation(words: Iterable[str]) -> str:
     return "(?i:" + "|".join(sorted(parts, key=len, reverse=True)) + ")"
 
 
-def _name_rules(raw: PupilNamesIn) -> NameRules:
+def _common_words(checks: DraftCheckIn) -> Terms:
+    """Single words of school life, media and pupils, and their compounds: never a name, so
+    "Sportdag van groep 6" and "Klassenfoto van groep 5" name no pupil."""
+    media, names = checks.media, checks.pupil_names
+    words = [*_both(names.school_words), *_both(media.words), *_both(checks.contact.pupils)]
+    return make_terms(
+        (w for w in words if len(fold(w).split()) == 1),
+        heads=names.school_heads,
+        tails=media.tails,
+    )
+
+
+def _name_rules(raw: PupilNamesIn, first_names: frozenset[str], words: Terms) -> NameRules:
     before, links = _alternation(raw.before_name), _alternation(raw.links)
     classes, own = _alternation(raw.class_words), _alternation(raw.own_words)
     class_number = rf"{classes}\.?\s*[0-9]{{1,2}}(?![0-9])"
@@ -442,6 +564,11 @@ def _name_rules(raw: PupilNamesIn) -> NameRules:
         patterns=tuple(re.compile(p) for p in patterns),
         not_names=frozenset(_folded_words(raw.not_names)),
         staff_titles=frozenset(_folded_words(raw.staff_titles)),
+        first_names=first_names,
+        word_names=frozenset(_folded_words(raw.word_names)),
+        family_words=frozenset(_folded_words(raw.family_words)),
+        sign_offs=frozenset(_folded_words(raw.sign_offs)),
+        words=words,
     )
 
 
@@ -450,6 +577,10 @@ def _name_rules(raw: PupilNamesIn) -> NameRules:
 _WORD = re.compile(r"[^\W_]+(?:['’‘`´][^\W_]+)*")
 _SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)")
 _URL = re.compile(r"https?://[^\s<>\"]{1,500}")
+
+
+Hit = tuple[int, int]
+"""A match as token positions: first, and one past the last."""
 
 
 @dataclass(frozen=True)
@@ -468,22 +599,23 @@ class _Text:
 
 
 @dataclass(frozen=True)
+class _Signal:
+    clauses: tuple[str, ...]
+    label: Localized
+    evidence: tuple[str, ...] = ()
+    template: str | None = None  # a key of _REASONS other than the clause id
+
+
+@dataclass(frozen=True)
 class _Context:
     draft: Draft
     text: _Text
     rules: DraftRules
     school: str
-
-
-@dataclass(frozen=True)
-class _Signal:
-    clauses: tuple[str, ...]
-    label: Localized
-    evidence: tuple[str, ...] = ()
-
-
-Hit = tuple[int, int]
-"""A match as token positions: first, and one past the last."""
+    school_hits: tuple[Hit, ...]  # the school named, before disclaimer sentences are left out
+    about_school: bool  # the school, a class, pupils or school life are mentioned
+    during_work: bool | None  # when it is posted: in a work situation, outside, unknown
+    situation: _Signal | None  # what `during_work` is based on, without clause ids
 
 
 def _analyse(raw: str) -> _Text:
@@ -500,11 +632,47 @@ def _analyse(raw: str) -> _Text:
 
 
 def _context(draft: Draft, school: str, rules: DraftRules) -> _Context:
-    text = unicodedata.normalize("NFC", clean(draft.text, limit=DRAFT_LIMIT).text)
+    raw = unicodedata.normalize("NFC", clean(draft.text, limit=DRAFT_LIMIT).text)
     link = clean(draft.link, limit=2000).text if draft.link else None
-    cleaned = Draft(text, link, bool(draft.media_attached))
+    during = draft.during_work if isinstance(draft.during_work, bool) else None
+    cleaned = Draft(raw, link, bool(draft.media_attached), during)
     school_name = clean(school, limit=_SCHOOL_LIMIT).text
-    return _Context(cleaned, _analyse(text), rules, school_name)
+    text = _analyse(raw)
+    school_hits = _school_hits(text, rules, school_name)
+    about = bool(school_hits) or _about_school(text, rules)
+    during, situation = _situation(cleaned, text, rules)
+    return _Context(cleaned, text, rules, school_name, school_hits, about, during, situation)
+
+
+_CLASS = re.compile(r"(?<![\w])(?i:groep|gr|klas|group|year|grade|class)\.?\s?[1-8](?![\w])")
+
+
+def _about_school(text: _Text, rules: DraftRules) -> bool:
+    """A class ("groep 6"), pupils, or a word of school life ("sportdag", "juf") is mentioned."""
+    return bool(
+        _CLASS.search(text.raw)
+        or find_terms(rules.school_words, text.words)
+        or find_terms(rules.pupils, text.words)
+    )
+
+
+_WORK_TIME = Localized("gepland tijdens werktijd", "planned during working hours")
+_PRIVATE_TIME = Localized("gepland buiten werktijd", "planned outside working hours")
+_WORK_WORDS = Localized("tijdens het werk volgens de tekst", "during work according to the text")
+_PRIVATE_WORDS = Localized("buiten het werk volgens de tekst", "outside work according to the text")
+
+
+def _situation(draft: Draft, text: _Text, rules: DraftRules) -> tuple[bool | None, _Signal | None]:
+    """Whether the draft is posted during work, and why: the given time wins over the words."""
+    if draft.during_work is not None:
+        return draft.during_work, _Signal((), _WORK_TIME if draft.during_work else _PRIVATE_TIME)
+    work = _term_evidence(text, rules.work_words)
+    private = _term_evidence(text, rules.private_words)
+    if work and not private:
+        return True, _Signal((), _WORK_WORDS, work)
+    if private and not work:
+        return False, _Signal((), _PRIVATE_WORDS, private)
+    return None, None
 
 
 def find_terms(terms: Terms, words: Sequence[str]) -> list[Hit]:
@@ -564,14 +732,23 @@ _MEDIA_WORDS = Localized("in de tekst", "in the text")
 _MEDIA_EMOJI = Localized("emoji", "emoji")
 _MEDIA_ATTACHED = Localized("media bijgevoegd", "media attached")
 _MEDIA_LINK = Localized("link naar beeld of geluid", "link to images or sound")
+_MEDIA_IMPLIED = Localized("verwijst naar beeld", "points at an image")
+_MEDIA_FACES = Localized("beschrijft gezichten", "describes faces")
+_MEDIA_MARKER = Localized("bijlage", "attachment")
+_LOOK_AHEAD = 4
+"""How many words after "bekijk", "look at", ... may name what is looked at ("de nieuwsbrief")."""
 
 
 def _media_signals(context: _Context) -> list[_Signal]:
     rules, text = context.rules, context.text
+    markers = rules.media_marker.finditer(text.raw) if rules.media_marker else ()
     found = [
         (_MEDIA_WORDS, _term_evidence(text, rules.media)),
         (_MEDIA_EMOJI, tuple(e for e in rules.media_emoji if e in text.raw)),
         (_MEDIA_LINK, _media_links(context)),
+        (_MEDIA_MARKER, tuple(dict.fromkeys(_clip(m.group()) for m in markers))),
+        (_MEDIA_IMPLIED, _implied_images(text, rules)),
+        (_MEDIA_FACES, _term_evidence(text, rules.faces)),
     ]
     signals = [_Signal(("A5",), label, evidence) for label, evidence in found if evidence]
     if context.draft.media_attached:
@@ -587,6 +764,16 @@ def _media_links(context: _Context) -> tuple[str, ...]:
     return tuple(dict.fromkeys(f for f in found if f))
 
 
+def _implied_images(text: _Text, rules: DraftRules) -> tuple[str, ...]:
+    """ "Kijk eens", "zie hier", "look at", unless what follows is a newsletter, website, ..."""
+    shown = []
+    for hit in find_terms(rules.media_implied, text.words):
+        following = text.words[hit[1] : hit[1] + _LOOK_AHEAD]
+        if not any(word in rules.not_images for word in following):
+            shown.append(_evidence(text, hit))
+    return tuple(dict.fromkeys(shown))
+
+
 def _media_link(link: str, rules: DraftRules) -> str | None:
     """The host or file extension that makes `link` a link to media, or None."""
     try:
@@ -597,7 +784,14 @@ def _media_link(link: str, rules: DraftRules) -> str | None:
     if any(host == h or host.endswith("." + h) for h in rules.media_hosts):
         return _clip(host)
     extension = parts.path.rsplit(".", 1)[-1].lower() if "." in parts.path else ""
-    return f".{extension}" if extension in rules.media_extensions else None
+    if extension in rules.media_extensions:
+        return f".{extension}"
+    segments = (fold(part) for part in _PATH_SPLIT.split(parts.path))
+    word = next((w for w in segments if w in rules.media_path_words), None)
+    return _clip(f"{host}/…{word}…") if word else None
+
+
+_PATH_SPLIT = re.compile(r"[/._~+-]+")
 
 
 # ------------------------------------------------------------------ A.1 and C.1: personal data
@@ -704,7 +898,11 @@ def _personal_signals(context: _Context) -> list[_Signal]:
     text, rules = context.text, context.rules
     taken: list[tuple[int, int]] = []
     found = [(p.label, _pattern_evidence(p, text.raw, taken)) for p in _PATTERNS]
-    found.append((_PUPIL_NAME, _pupil_names(text.raw, rules.names)))
+    spans: list[tuple[int, int]] = []
+    names = _pupil_names(text.raw, rules.names, spans)
+    if context.about_school:
+        names += _listed_names(context, spans)
+    found.append((_PUPIL_NAME, names))
     found += [(kind.label, _term_evidence(text, kind.terms)) for kind in rules.personal]
     return [_Signal(_PERSONAL, label, evidence) for label, evidence in found if evidence]
 
@@ -719,22 +917,73 @@ def _pattern_evidence(pattern: _Pattern, raw: str, taken: list[tuple[int, int]])
     return tuple(shown)
 
 
-def _pupil_names(raw: str, rules: NameRules) -> tuple[str, ...]:
-    """Masked mentions of pupils' names: "leerling S…", "S… uit groep 5"."""
+def _pupil_names(raw: str, rules: NameRules, spans: list[tuple[int, int]]) -> tuple[str, ...]:
+    """Masked mentions of pupils' names: "leerling S…", "S… uit groep 5"; adds the names'
+    character spans to `spans`."""
     found = []
     for pattern in rules.patterns:
         for match in pattern.finditer(raw):
             if _is_pupil_name(match, raw, rules):
+                spans.append(match.span("name"))
                 found.append(_mask_name(match))
     return tuple(found)
 
 
 def _is_pupil_name(match: re.Match[str], raw: str, rules: NameRules) -> bool:
-    """Not a common capitalised word, and not a member of staff ("juf Anna van groep 5")."""
-    if fold(match.group("name")) in rules.not_names:
+    """Not a common capitalised word, not a member of staff ("juf Anna van groep 5") and not
+    family ("mijn dochter Emma (8 jaar)")."""
+    name = fold(match.group("name"))
+    if name in rules.not_names or (rules.words and _phrase_at(rules.words, [name], 0)):
         return False
     before = fold(raw[max(0, match.start("name") - 40) : match.start("name")]).split()
-    return not (before and before[-1] in rules.staff_titles)
+    return not (before and before[-1] in rules.staff_titles | rules.family_words)
+
+
+_SIGN_OFF_REACH = 3
+"""A name at most this many words after "groetjes", "liefs", ... signs the post."""
+
+
+def _listed_names(context: _Context, spans: Sequence[tuple[int, int]]) -> tuple[str, ...]:
+    """First names from the names list, capitalised, that name a pupil: masked as "S…"."""
+    text, rules = context.text, context.rules.names
+    school_words = set(fold(context.school).split())
+    found = []
+    for position, token in enumerate(text.tokens):
+        name = _listed_name(text, token, rules)
+        if (
+            name
+            and name not in school_words
+            and not any(start <= token.start < end for start, end in spans)
+            and not _someone_else(text, position, name, rules)
+        ):
+            found.append(f"{text.raw[token.start]}…")
+    return tuple(found)
+
+
+def _listed_name(text: _Text, token: _Token, rules: NameRules) -> str | None:
+    """The folded name a capitalised token stands for ("Sem", "Sem's" -> "sem"), or None."""
+    if not text.raw[token.start : token.start + 1].isupper() or token.word in rules.not_names:
+        return None
+    if token.word in rules.first_names:
+        return token.word
+    possessive = token.word[:-1] if token.word.endswith("s") else ""
+    has_apostrophe = any(mark in text.raw[token.start : token.end] for mark in "'’‘`´")
+    return possessive if has_apostrophe and possessive in rules.first_names else None
+
+
+def _someone_else(text: _Text, position: int, name: str, rules: NameRules) -> bool:
+    """A member of staff or family ("juf Anouk", "mijn dochter Emma"), the author under a
+    greeting ("Groetjes, Anouk"), or a name that is also a word opening a sentence ("Roos")."""
+    before = text.words[max(0, position - _SIGN_OFF_REACH) : position]
+    if before and before[-1] in rules.staff_titles | rules.family_words:
+        return True
+    signs_off = position >= len(text.tokens) - _SIGN_OFF_REACH
+    if signs_off and any(word in rules.sign_offs for word in before):
+        return True
+    opens_sentence = position == 0 or (
+        text.tokens[position - 1].sentence != text.tokens[position].sentence
+    )
+    return name in rules.word_names and opens_sentence
 
 
 def _mask_name(match: re.Match[str]) -> str:
@@ -819,8 +1068,17 @@ def _school_signals(context: _Context) -> list[_Signal]:
         return []
     signals = _disclaimer_gap(mentions, bool(opinion), bool(third_party))
     if not find_terms(rules.employment, text.words):
-        signals.append(_Signal(("B1", "C2"), _MENTIONED, mentions))
+        signals += _staff_note_signals(context, mentions)
     return signals
+
+
+def _staff_note_signals(context: _Context, mentions: tuple[str, ...]) -> list[_Signal]:
+    """B.1 during work, C.2 outside work, and one B.1 finding naming both when unknown."""
+    if context.during_work is None or context.situation is None:
+        return [_Signal(("B1",), _MENTIONED, mentions, template=_B1_OR_C2)]
+    clause = ("B1",) if context.during_work else ("C2",)
+    basis = context.situation
+    return [_Signal(clause, _MENTIONED, mentions), _Signal(clause, basis.label, basis.evidence)]
 
 
 def _disclaimer_gap(mentions: tuple[str, ...], opinion: bool, third_party: bool) -> list[_Signal]:
@@ -831,17 +1089,22 @@ def _disclaimer_gap(mentions: tuple[str, ...], opinion: bool, third_party: bool)
     return [_Signal(("C3",), _MENTIONED, mentions), _Signal(("C3",), label)]
 
 
-def _school_evidence(context: _Context, skip_sentences: set[int]) -> tuple[str, ...]:
-    """The words naming the school, outside disclaimer sentences."""
-    text, rules = context.text, context.rules
-    names = _school_names(context.school, rules.school_mentions, rules.articles)
+def _school_hits(text: _Text, rules: DraftRules, school: str) -> tuple[Hit, ...]:
+    """Where the school is named: its name, "onze school", "#kofschip", ..."""
+    names = _school_names(school, rules.school_mentions, rules.articles)
     hits = find_terms(names.anywhere, text.words)
     hits += [
         hit
         for hit in find_terms(names.capitalised, text.words)
         if _looks_like_name(text, hit) and not any(_overlaps(hit, h) for h in hits)
     ]
-    kept = [hit for hit in sorted(hits) if text.tokens[hit[0]].sentence not in skip_sentences]
+    return tuple(sorted(hits))
+
+
+def _school_evidence(context: _Context, skip_sentences: set[int]) -> tuple[str, ...]:
+    """The words naming the school, outside disclaimer sentences."""
+    text = context.text
+    kept = [h for h in context.school_hits if text.tokens[h[0]].sentence not in skip_sentences]
     return tuple(dict.fromkeys(_evidence(text, hit) for hit in kept))
 
 
@@ -861,6 +1124,9 @@ def _school_label(school: str) -> Localized:
 
 
 # ------------------------------------------------------------------------------- findings
+
+_B1_OR_C2 = "B1/C2"
+"""The reason of the one B.1 finding that stands for B.1 and C.2 when the time is unknown."""
 
 _DETECTORS: tuple[Callable[[_Context], list[_Signal]], ...] = (
     _media_signals,
@@ -897,6 +1163,12 @@ _REASONS: dict[str, Localized] = {
         "discussie over de school dat je er medewerker bent (tijdens werksituaties).",
         "The post is about {school} ({found}) but does not say you work there. In a discussion "
         "about the school, say that you are a member of staff (in work situations).",
+    ),
+    _B1_OR_C2: Localized(
+        "Het bericht gaat over {school} ({found}) maar zegt niet dat je er werkt. Vermeld dat je "
+        "medewerker bent van {school}: in werksituaties (B.1) en ook daarbuiten (C.2).",
+        "The post is about {school} ({found}) but does not say you work there. Say that you are "
+        "a member of staff of {school}: in work situations (B.1) and outside them too (C.2).",
     ),
     "C1": Localized(
         "Ook buiten werktijd geen persoonsgebonden informatie over leerlingen, ouders, "
@@ -939,7 +1211,8 @@ def _finding(clause_id: str, signals: Sequence[_Signal], school: str) -> Finding
 
 
 def _reason(clause_id: str, signals: Sequence[_Signal], school: str) -> Localized:
-    template, name = _REASONS[clause_id], _school_label(school)
+    key = next((s.template for s in signals if s.template), clause_id)
+    template, name = _REASONS[key], _school_label(school)
     return Localized(
         template.nl.format(found=_summary(signals, "nl"), school=name.nl),
         template.en.format(found=_summary(signals, "en"), school=name.en),

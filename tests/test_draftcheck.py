@@ -16,6 +16,7 @@ from bot.draftcheck import (
     CLAUSE_ORDER,
     DRAFT_LIMIT,
     DRAFTCHECK_FILE,
+    FIRST_NAMES_FILE,
     MAX_EVIDENCE,
     MAX_EVIDENCE_CHARS,
     OFFENSIVE_FILE,
@@ -30,18 +31,11 @@ from bot.draftcheck import (
     passes_elfproef,
 )
 from bot.knowledge import KnowledgeError, knowledge_dir, load_knowledge
+from evaluation.draftcheck_eval import HELD_OUT, TUNED, evaluate, load_drafts, to_draft
 
 SCHOOL = "Het Kofschip"
-DRAFTS_FILE = Path(__file__).parent / "data" / "drafts.yaml"
-
-
-def _drafts() -> list[dict[str, Any]]:
-    raw = yaml.safe_load(DRAFTS_FILE.read_text(encoding="utf-8"))
-    drafts: list[dict[str, Any]] = raw["drafts"]
-    return drafts
-
-
-DRAFTS = _drafts()
+DRAFTS = load_drafts(TUNED)
+HELD_OUT_DRAFTS = load_drafts(HELD_OUT)
 
 
 @pytest.fixture(scope="module")
@@ -61,20 +55,63 @@ def _check(text: str, rules: DraftRules, **kwargs: Any) -> tuple[Finding, ...]:
 
 
 def test_there_are_enough_drafts_in_both_languages() -> None:
-    ids = [d["id"] for d in DRAFTS]
+    everything = DRAFTS + HELD_OUT_DRAFTS
+    ids = [d["id"] for d in everything]
     assert len(ids) == len(set(ids))
-    assert len(ids) >= 40
-    assert sum(1 for i in ids if i.startswith("nl-")) >= 15
-    assert sum(1 for i in ids if i.startswith("en-")) >= 10
-    assert sum(1 for d in DRAFTS if not d["expect"]) >= 10
+    assert len(ids) >= 80
+    assert len(HELD_OUT_DRAFTS) >= 25
+    assert sum(1 for i in ids if i.startswith("nl-")) >= 40
+    assert sum(1 for i in ids if i.startswith("en-")) >= 20
+    assert sum(1 for d in everything if not d["expect"]) >= 25
+    for clause in CLAUSE_ORDER:
+        assert sum(1 for d in everything if clause in d["expect"]) >= 4, clause
+    assert all(set(d["expect"]) <= set(CLAUSE_ORDER) for d in everything)
+    assert not any({"B1", "C2"} <= set(d["expect"]) for d in everything)
 
 
 @pytest.mark.parametrize("case", DRAFTS, ids=[d["id"] for d in DRAFTS])
 def test_draft_touches_the_expected_clauses(case: dict[str, Any], rules: DraftRules) -> None:
-    draft = Draft(case["text"], case.get("link"), case.get("media_attached", False))
-    findings = check_draft(draft, school=case.get("school", SCHOOL), rules=rules)
+    findings = check_draft(to_draft(case), school=case.get("school", SCHOOL), rules=rules)
     expected = [c for c in CLAUSE_ORDER if c in case["expect"]]
     assert _ids(findings) == expected
+
+
+# Floors slightly under the figures measured by evaluation/draftcheck_eval.py (see its table):
+# a change that loses precision or recall on a clause fails here. The held-out drafts are not
+# tuned on, so their floors are what the check is expected to keep on drafts it has not seen.
+# (clause: (precision, recall)); None where the held-out part has no such finding to measure.
+HELD_OUT_FLOORS: dict[str, tuple[float | None, float | None]] = {
+    "A1": (0.95, 0.95),
+    "A5": (0.85, 0.95),
+    "A6": (0.95, 0.95),
+    "A7": (None, 0.0),
+    "B1": (0.95, 0.95),
+    "C1": (0.95, 0.95),
+    "C2": (0.95, 0.95),
+    "C3": (0.95, 0.85),
+}
+
+
+def test_precision_and_recall_on_the_tuned_drafts(rules: DraftRules) -> None:
+    report = evaluate(DRAFTS, rules)
+    for clause, score in report.scores.items():
+        assert score.support >= 3, clause
+        assert score.precision is not None and score.precision >= 0.95, clause
+        assert score.recall is not None and score.recall >= 0.95, clause
+
+
+def test_precision_and_recall_on_the_held_out_drafts(rules: DraftRules) -> None:
+    report = evaluate(HELD_OUT_DRAFTS, rules)
+    for clause, (precision, recall) in HELD_OUT_FLOORS.items():
+        score = report.scores[clause]
+        if precision is not None:
+            assert score.precision is not None and score.precision >= precision, clause
+        if recall is not None:
+            assert score.recall is not None and score.recall >= recall, clause
+    micro = report.micro
+    assert micro.precision is not None and micro.precision >= 0.93
+    assert micro.recall is not None and micro.recall >= 0.88
+    assert report.exact >= 30
 
 
 # ------------------------------------------------------------------------- shape of findings
@@ -193,16 +230,208 @@ def test_elfproef(digits: str, valid: bool) -> None:
     assert passes_elfproef(digits) is valid
 
 
+# ------------------------------------------------------- pupils' first names, implied images
+
+ISSUE_DRAFT = "Wat een sportdag! Kijk eens hoe Sem en Lotte over de finish vliegen… #kofschip"
+
+
+def test_first_names_and_an_implied_photo_are_flagged(rules: DraftRules) -> None:
+    findings = {f.clause_id: f for f in _check(ISSUE_DRAFT, rules)}
+    assert list(findings) == ["A1", "A5", "B1", "C1", "C3"]
+    assert findings["A1"].evidence == findings["C1"].evidence == ("S…", "L…")
+    assert "naam van een leerling" in findings["A1"].reason.nl
+    assert "a pupil's name" in findings["C1"].reason.en
+    assert findings["A5"].evidence == ("Kijk eens",)
+    shown = " ".join(e for f in findings.values() for e in (*f.evidence, f.reason.nl, f.reason.en))
+    assert "Sem" not in shown and "Lotte" not in shown
+
+
+def test_sports_day_with_a_class_and_happy_faces_is_a_photo_of_pupils(rules: DraftRules) -> None:
+    (finding,) = _check(
+        "Sportdag van groep 6: zon, spelletjes en heel veel blije gezichten!", rules
+    )
+    assert (finding.clause_id, finding.evidence) == ("A5", ("blije gezichten",))
+    assert "Beeld of geluid" in finding.reason.nl
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kijk eens wat groep 4 vandaag gebouwd heeft!",
+        "Kijk hoe de kleuters genieten van de sneeuw",
+        "Zie hier het resultaat van de knutselmiddag",
+        "Hier zie je de hele klas in de bibliotheek",
+        "Bekijk hier de kunstwerken van groep 7",
+        "Op de foto: de winnaars van het schaaktoernooi",
+        "Sportdag 📸",
+        "Look at these little artists in Year 1!",
+        "Check out what Year 6 made in science today",
+        "Het schoolplein is af [afbeelding]",
+        "De nieuwe leeshoek <img>",
+        "Onze moestuin [IMG_2041.JPG]",
+    ],
+)
+def test_phrases_that_imply_an_image_are_a5(text: str, rules: DraftRules) -> None:
+    assert "A5" in _ids(_check(text, rules))
+
+
+@pytest.mark.parametrize(
+    ("link", "evidence"),
+    [
+        ("https://www.kofschip.nl/fotoalbum/sportdag-2024", "www.kofschip.nl/…fotoalbum…"),
+        ("https://www.facebook.com/kofschip/photos/a.123/456", "www.facebook.com/…photos…"),
+        ("https://fb.watch/abc123", "fb.watch"),
+        ("https://example.org/uploads/knutselmiddag.jpg", ".jpg"),
+    ],
+)
+def test_links_to_photos_are_a5(link: str, evidence: str, rules: DraftRules) -> None:
+    (finding,) = _check("De knutselmiddag was een succes", rules, link=link)
+    assert (finding.clause_id, finding.evidence) == ("A5", (evidence,))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bekijk de nieuwsbrief van deze week",
+        "Kijk eens op de website voor het vakantierooster",
+        "Take a look at the newsletter for the dates",
+        "De brief over het schoolreisje zit in de bijlage [bijlage: brief.pdf]",
+    ],
+)
+def test_looking_at_a_document_is_not_an_image(text: str, rules: DraftRules) -> None:
+    assert _check(text, rules, link="https://www.kofschip.nl/nieuwsbrief") == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sem en Lotte hebben vandaag de voorleeswedstrijd gewonnen!",
+        "Wat ging Noor hard tijdens de sportdag",
+        "Fatima en Mohammed uit mijn klas hielpen de kleuters",
+        "Well done to Oliver for his brilliant poem in class",
+        "Sem's spreekbeurt over haaien was geweldig in groep 5",
+        "Trots op Zoë, ze heeft haar zwemdiploma gehaald #kofschip",
+    ],
+)
+def test_listed_first_names_in_a_draft_about_school_are_pupils(
+    text: str, rules: DraftRules
+) -> None:
+    findings = _check(text, rules)
+    assert {"A1", "C1"} <= set(_ids(findings))
+    assert any(e.endswith("…") for e in findings[0].evidence)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Gisteren gezellig gegeten met Sem en Lotte",  # not about school
+        "Mijn dochter Emma begint morgen in groep 1",  # family
+        "Welkom terug juf Sanne, de kinderen hebben je gemist",  # staff
+        "Collega Daan heeft de sportdag georganiseerd",  # staff
+        "Bedankt voor de hulp bij de sportdag! Groetjes, Marit",  # the author signs
+        "Storm op komst: het schoolreisje gaat niet door",  # a word opening the sentence
+        "Roos en tulpen voor de juf van groep 3",
+        "Sportdag van groep 6 was een succes",  # "Sportdag" is not a name
+        "Klassenfoto's van groep 5 zijn binnen",
+    ],
+)
+def test_names_that_are_not_pupils(text: str, rules: DraftRules) -> None:
+    assert not {"A1", "C1"} & set(_ids(_check(text, rules)))
+
+
+def test_a_word_name_mid_sentence_counts(rules: DraftRules) -> None:
+    assert {"A1", "C1"} <= set(_ids(_check("In groep 3 las Roos het hele boek voor.", rules)))
+
+
+# ----------------------------------------------------- saying you work there; B.1 or C.2
+
+SAYS_YOU_WORK_THERE = [
+    "Op onze school beginnen we met een moestuin.",
+    "Op mijn school beginnen we met een moestuin.",
+    "Bij ons op school, Het Kofschip, beginnen we met een moestuin.",
+    "My school is starting a vegetable garden.",
+    "Our school is starting a vegetable garden.",
+    "Ik werk op Het Kofschip en we beginnen met een moestuin.",
+    "Ik werk bij Het Kofschip en we beginnen met een moestuin.",
+    "Met mijn klas van Het Kofschip naar de kinderboerderij.",
+]
+
+
+@pytest.mark.parametrize("text", SAYS_YOU_WORK_THERE)
+@pytest.mark.parametrize("during_work", [True, False, None])
+def test_saying_our_school_says_you_work_there(
+    text: str, during_work: bool | None, rules: DraftRules
+) -> None:
+    findings = _check(text, rules, during_work=during_work)
+    assert _ids(findings) == ["C3"]
+    assert "zegt niet dat je er werkt" not in format_findings(findings, "nl")
+    assert "does not say you work there" not in format_findings(findings, "en")
+
+
+def test_b1_during_work_c2_outside_work(rules: DraftRules) -> None:
+    text = "Het Kofschip zoekt een vakleerkracht gym."
+    (b1, _) = _check(text, rules, during_work=True)
+    (c2, _) = _check(text, rules, during_work=False)
+    assert (b1.clause_id, c2.clause_id) == ("B1", "C2")
+    assert "gepland tijdens werktijd" in b1.reason.nl and "(tijdens werksituaties)" in b1.reason.nl
+    assert "planned outside working hours" in c2.reason.en
+    assert "buiten werksituaties" in c2.reason.nl
+    assert b1.reason != c2.reason
+
+
+def test_unknown_time_gives_one_finding_for_b1_and_c2(rules: DraftRules) -> None:
+    findings = _check("Het Kofschip zoekt een vakleerkracht gym.", rules)
+    assert _ids(findings) == ["B1", "C3"]
+    reason = findings[0].reason
+    assert "(B.1)" in reason.nl and "(C.2)" in reason.nl
+    assert "(B.1)" in reason.en and "(C.2)" in reason.en
+    assert findings[0].suggestion is not None
+    assert findings[0].suggestion.nl == "Ik werk op Het Kofschip."
+
+
+@pytest.mark.parametrize(
+    ("text", "clause", "evidence"),
+    [
+        ("Tijdens de pauze even: Het Kofschip is morgen dicht.", "B1", "Tijdens de pauze"),
+        ("During class I saw that Het Kofschip won the prize.", "B1", "During class"),
+        ("In mijn eigen tijd: Het Kofschip verdient beter.", "C2", "In mijn eigen tijd"),
+        ("Vanavond nog nagenieten van de musical op Het Kofschip.", "C2", "Vanavond"),
+        ("Dit weekend ben ik nog bezig met Het Kofschip.", "C2", "Dit weekend"),
+        ("Tonight I keep thinking of Het Kofschip.", "C2", "Tonight"),
+    ],
+)
+def test_the_text_can_say_when(text: str, clause: str, evidence: str, rules: DraftRules) -> None:
+    findings = _check(text, rules)
+    assert _ids(findings) == [clause, "C3"]
+    assert evidence in findings[0].evidence
+
+
+def test_the_given_time_wins_over_the_text(rules: DraftRules) -> None:
+    text = "Vanavond nog nagenieten van de musical op Het Kofschip."
+    assert _ids(_check(text, rules, during_work=True)) == ["B1", "C3"]
+
+
+def test_both_kinds_of_words_leave_the_time_unknown(rules: DraftRules) -> None:
+    text = "Vanavond ouderavond, tijdens de les al klaargezet. Het Kofschip is er klaar voor."
+    findings = _check(text, rules)
+    assert _ids(findings) == ["B1", "C3"]
+    assert "(C.2)" in findings[0].reason.nl
+
+
 # ------------------------------------------------------------------------- school, disclaimer
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
-def test_the_suggestions_resolve_their_findings(lang: str, rules: DraftRules) -> None:
-    findings = _check("Morgen is het open dag op onze school.", rules)
-    assert _ids(findings) == ["B1", "C2", "C3"]
+@pytest.mark.parametrize("during_work", [True, False, None])
+def test_the_suggestions_resolve_their_findings(
+    lang: str, during_work: bool | None, rules: DraftRules
+) -> None:
+    draft = "Morgen is het open dag op Het Kofschip."
+    findings = _check(draft, rules, during_work=during_work)
+    assert _ids(findings) == ["C2" if during_work is False else "B1", "C3"]
     additions = [f.suggestion.get(lang) for f in findings if f.suggestion is not None]
-    fixed = " ".join(["Morgen is het open dag op onze school.", *dict.fromkeys(additions)])
-    assert _check(fixed, rules) == ()
+    fixed = " ".join([draft, *dict.fromkeys(additions)])
+    assert _check(fixed, rules, during_work=during_work) == ()
 
 
 def test_disclaimer_alone_raises_nothing(rules: DraftRules) -> None:
@@ -212,7 +441,7 @@ def test_disclaimer_alone_raises_nothing(rules: DraftRules) -> None:
 
 def test_school_in_a_third_party_sentence_still_counts(rules: DraftRules) -> None:
     text = "Het Kofschip is niet verantwoordelijk voor de schade."
-    assert _ids(_check(text, rules)) == ["B1", "C2", "C3"]
+    assert _ids(_check(text, rules)) == ["B1", "C3"]
 
 
 def test_disclaimer_is_filled_with_the_school() -> None:
@@ -233,16 +462,16 @@ def test_c3_suggestion_is_the_disclaimer(rules: DraftRules) -> None:
 
 def test_school_name_is_whole_words_only(rules: DraftRules) -> None:
     assert _check("Het Kofschipteam wint.", rules) == ()
-    assert _ids(_check("Het Kofschip wint.", rules)) == ["B1", "C2", "C3"]
-    assert _ids(_check("Wij van Kofschip winnen.", rules)) == ["B1", "C2", "C3"]
-    assert _ids(_check("#kofschip wint", rules)) == ["B1", "C2", "C3"]
+    assert _ids(_check("Het Kofschip wint.", rules)) == ["B1", "C3"]
+    assert _ids(_check("Wij van Kofschip winnen.", rules)) == ["B1", "C3"]
+    assert _ids(_check("#kofschip wint", rules)) == ["B1", "C3"]
     assert _check("een kofschip in de haven", rules) == ()
 
 
 def test_blank_or_odd_school_names_do_not_break_the_check(rules: DraftRules) -> None:
     for school in ("", "   ", "🙂", "{school}", "Het", "x" * 10_000):
-        findings = check_draft(Draft("Onze school is top."), school=school, rules=rules)
-        assert _ids(findings) == ["B1", "C2", "C3"]
+        findings = check_draft(Draft("De school is top."), school=school, rules=rules)
+        assert _ids(findings) == ["B1", "C3"]
 
 
 # ------------------------------------------------------------------------------ formatting
@@ -256,10 +485,10 @@ def test_format_without_findings_says_it_is_no_approval() -> None:
 
 
 def test_format_lists_each_finding(rules: DraftRules) -> None:
-    findings = _check("Foto's van onze school! Bel 06-12345678.", rules)
+    findings = _check("Foto's van de school! Bel 06-12345678.", rules)
     text = format_findings(findings, "en")
-    assert text.splitlines()[0].startswith("This draft may touch 6 clauses")
-    for number in ("1. A.1:", "2. A.5:", "3. B.1:", "4. C.1:", "5. C.2:", "6. C.3:"):
+    assert text.splitlines()[0].startswith("This draft may touch 5 clauses")
+    for number in ("1. A.1:", "2. A.5:", "3. B.1:", "4. C.1:", "5. C.3:"):
         assert f"\n{number} " in text
     assert 'Found: "06-…"' in text
     assert 'Text to add: "The views and opinions' in text
@@ -278,7 +507,7 @@ def test_format_in_dutch_counts_one_clause(rules: DraftRules) -> None:
 
 
 def _copy_knowledge(tmp_path: Path) -> Path:
-    for name in (OFFENSIVE_FILE, DRAFTCHECK_FILE):
+    for name in (OFFENSIVE_FILE, DRAFTCHECK_FILE, FIRST_NAMES_FILE):
         shutil.copy(knowledge_dir() / name, tmp_path / name)
     return tmp_path
 
@@ -349,6 +578,25 @@ def test_unknown_keys_and_missing_files_are_all_reported(tmp_path: Path) -> None
     assert problems[1].startswith(f"{folder / DRAFTCHECK_FILE}: cannot read the file")
 
 
+def test_names_file_problems_are_reported(tmp_path: Path) -> None:
+    folder = _copy_knowledge(tmp_path)
+    (folder / FIRST_NAMES_FILE).write_text("# names\nSem\nAnne Sophie\n\nLotte # ok\n", "utf-8")
+    assert _problems(folder) == [
+        f"{folder / FIRST_NAMES_FILE}: line 3: 'Anne Sophie' must be one word"
+    ]
+    (folder / FIRST_NAMES_FILE).unlink()
+    (problem,) = _problems(folder)
+    assert problem.startswith(f"{folder / FIRST_NAMES_FILE}: (file): cannot read the file")
+
+
+def test_bundled_names_list_is_a_few_hundred_names(rules: DraftRules) -> None:
+    names = rules.names.first_names
+    assert 300 <= len(names) <= 600
+    assert {"sem", "lotte", "daan", "noor", "fatima", "mohammed", "zoe", "emma", "noah"} <= names
+    assert not names & {"ben", "mark", "may", "hope", "job", "lieve", "milan"}
+    assert rules.names.word_names <= names
+
+
 def test_empty_file_is_reported(tmp_path: Path) -> None:
     folder = _copy_knowledge(tmp_path)
     (folder / DRAFTCHECK_FILE).write_text("", encoding="utf-8")
@@ -394,5 +642,6 @@ def test_check_draft_never_raises(text: str, school: str, link: str | None, medi
     ids = _ids(findings)
     assert ids == [c for c in CLAUSE_ORDER if c in ids]
     assert len(ids) == len(set(ids))
+    assert not {"B1", "C2"} <= set(ids)
     for lang in ("nl", "en"):
         assert format_findings(findings, lang)
