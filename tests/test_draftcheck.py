@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import shutil
 import time
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -31,9 +34,13 @@ from bot.draftcheck import (
     passes_elfproef,
 )
 from bot.knowledge import KnowledgeError, knowledge_dir, load_knowledge
+from bot.org import load_org
+from bot.workflows.base import Context
+from bot.workflows.doubt_check import DoubtDraft, run_draft_check
 from evaluation.draftcheck_eval import HELD_OUT, TUNED, evaluate, load_drafts, to_draft
 
 SCHOOL = "Het Kofschip"
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 DRAFTS = load_drafts(TUNED)
 HELD_OUT_DRAFTS = load_drafts(HELD_OUT)
 
@@ -645,3 +652,26 @@ def test_check_draft_never_raises(text: str, school: str, link: str | None, medi
     assert not {"B1", "C2"} <= set(ids)
     for lang in ("nl", "en"):
         assert format_findings(findings, lang)
+
+
+# ------------------------------------------------------ the doubt check passes the time on
+
+
+@pytest.mark.parametrize(
+    ("publish_at", "expected"),
+    [
+        (datetime(2025, 3, 11, 10, 30, tzinfo=AMSTERDAM), ["B1", "C3"]),  # Tuesday morning
+        (datetime(2025, 3, 11, 20, 0, tzinfo=AMSTERDAM), ["C2", "C3"]),  # Tuesday evening
+        (datetime(2025, 3, 15, 10, 30, tzinfo=AMSTERDAM), ["C2", "C3"]),  # Saturday
+        (None, ["B1", "C3"]),  # unknown: one finding naming both
+    ],
+)
+def test_the_doubt_checks_publish_time_picks_b1_or_c2(
+    publish_at: datetime | None, expected: list[str], rules: DraftRules
+) -> None:
+    ctx = cast(Context, SimpleNamespace(org=load_org(), draft_rules=rules))
+    draft = DoubtDraft(text="Het Kofschip zoekt een vakleerkracht gym.", publish_at=publish_at)
+    findings = run_draft_check(ctx, draft, SCHOOL)
+    assert _ids(findings) == expected
+    if publish_at is None:
+        assert "(C.2)" in findings[0].reason.nl

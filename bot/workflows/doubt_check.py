@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.draftcheck import Draft, Finding, check_draft, format_findings
 from bot.models import Button, Lang, Localized
-from bot.org import School
+from bot.org import School, WorkingHours
 from bot.store.models import RequestRow
 from bot.workflows import texts
 from bot.workflows.base import (
@@ -40,7 +40,7 @@ from bot.workflows.base import (
     seen_command,
     transition,
 )
-from bot.workflows.reminders import Handler, add_working_time
+from bot.workflows.reminders import Handler, add_working_time, is_working_time
 
 KIND = "doubt_check"
 Decision = Literal["approve", "advise_against", "talk"]
@@ -65,8 +65,22 @@ class DoubtDraft:
 
 
 def run_draft_check(ctx: Context, draft: DoubtDraft, school_name: str) -> tuple[Finding, ...]:
-    """The draft check's findings for `draft`."""
-    target = Draft(text=draft.text, link=draft.link, media_attached=draft.media_attached)
+    """The draft check's findings for `draft`.
+
+    The publish time decides between B.1 (in the school's working hours: a work situation) and
+    C.2 (outside them); without a time the check names both in one finding.
+    """
+    during_work = None
+    if draft.publish_at is not None:
+        school = next((s for s in ctx.org.schools if s.name == school_name), None)
+        hours = school.hours if school is not None else WorkingHours()
+        during_work = is_working_time(draft.publish_at, hours)
+    target = Draft(
+        text=draft.text,
+        link=draft.link,
+        media_attached=draft.media_attached,
+        during_work=during_work,
+    )
     return check_draft(target, school=school_name, rules=ctx.draft_rules)
 
 
