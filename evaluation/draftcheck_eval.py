@@ -1,8 +1,9 @@
 """Precision and recall of the draft check (bot/draftcheck.py), per clause, on labelled drafts.
 
 Usage: .venv/bin/python evaluation/draftcheck_eval.py [--misses] [FILE ...]
-(default files: tests/data/drafts.yaml, the tuned part, and tests/data/drafts_heldout.yaml, the
-held-out part that the check is not tuned on)
+(default files: tests/data/drafts.yaml, the tuned part, and the two held-out parts that the
+check is not tuned on: tests/data/drafts_heldout.yaml, written before the issue-14 changes, and
+tests/data/drafts_heldout2.yaml, harder drafts written after them but before running the check)
 
 Each draft has the exact set of clause ids the check should report (`expect`). Per clause,
 a draft counts as a true positive when the clause is expected and found, a false positive
@@ -28,6 +29,7 @@ from bot.draftcheck import CLAUSE_ORDER, Draft, DraftRules, check_draft, default
 ROOT = Path(__file__).resolve().parent.parent
 TUNED = ROOT / "tests" / "data" / "drafts.yaml"
 HELD_OUT = ROOT / "tests" / "data" / "drafts_heldout.yaml"
+HELD_OUT_2 = ROOT / "tests" / "data" / "drafts_heldout2.yaml"
 DEFAULT_SCHOOL = "Het Kofschip"
 WHEN = {"work": True, "private": False}
 
@@ -143,7 +145,7 @@ def table(report: Report) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("files", nargs="*", type=Path, default=[TUNED, HELD_OUT])
+    parser.add_argument("files", nargs="*", type=Path, default=[TUNED, HELD_OUT, HELD_OUT_2])
     parser.add_argument("--misses", action="store_true", help="list drafts not exactly right")
     args = parser.parse_args(argv)
     for path in args.files:
