@@ -512,7 +512,7 @@ def _to_rules(
 
 
 def _marker_pattern(words: Sequence[str]) -> re.Pattern[str] | None:
-    """An attachment marker: one of `words` first inside brackets, "[afbeelding]", "(foto 2)"."""
+    """An image marker: one of `words` first inside brackets, "[afbeelding]", "(foto 2)"."""
     folded = _folded_words(words)
     if not folded:
         return None
