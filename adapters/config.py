@@ -82,15 +82,30 @@ def _variable(loc: tuple[int | str, ...], prefix: str) -> str:
 
 def summary(settings: AllSettings) -> list[str]:
     """What is enabled, for `policybot config check` (never a secret)."""
-    core, slack, teams = settings.core, settings.slack, settings.teams
-    teams_auth = "on" if teams.auth_enabled else "OFF (local testing only)"
+    core, slack = settings.core, settings.slack
     slack_state = "on" if slack.slack_enabled else "off (" + ", ".join(slack.missing) + " not set)"
     database = "sqlite" if is_sqlite(core.database_url or "") else "postgresql"
     return [
         f"slack: {slack_state}",
-        f"teams: on, {teams.microsoft_app_type}, authentication {teams_auth}",
+        f"teams: {teams_state(settings.teams)}",
         f"database: {database}",
         f"org file: {core.org or 'the bundled example (knowledge/org.example.yaml)'}",
         f"knowledge: {core.knowledge_dir or 'the bundled knowledge/'}",
         f"port: {slack.port}, log format: {core.log_format}",
     ]
+
+
+def teams_state(teams: TeamsSettings) -> str:
+    """Whether Teams is on, and how it authenticates."""
+    if teams.insecure_local:
+        return (
+            "on, authentication OFF (POLICYBOT_TEAMS_INSECURE_LOCAL=1: local testing only, "
+            "replies to loopback serviceUrls only)"
+        )
+    if not teams.teams_enabled:
+        return "off (" + ", ".join(teams.missing) + " not set)"
+    state = f"on, {teams.microsoft_app_type}, authentication on"
+    if teams.policybot_teams_insecure_local:
+        state += " (POLICYBOT_TEAMS_INSECURE_LOCAL is ignored: MICROSOFT_APP_ID is set)"
+    return state
+

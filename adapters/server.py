@@ -2,9 +2,10 @@
 
 Routes: `POST /slack/events` (Bolt's single endpoint: events, slash commands, interactivity,
 shortcuts, options), `POST /api/messages` (Microsoft Teams), `GET /healthz` (liveness) and
-`GET /readyz` (readiness, adapters/ops.py). Without a Slack
-token and signing secret the server still starts; the Slack route then answers 503 and says
-which variables are missing.
+`GET /readyz` (readiness, adapters/ops.py). A platform without its settings is off and the
+server still starts: without a Slack token and signing secret the Slack route answers 503, and
+without MICROSOFT_APP_ID (or the local opt-in POLICYBOT_TEAMS_INSECURE_LOCAL=1) the Teams route
+does; each 503 names the missing variables.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def build_app(
 ) -> web.Application:
     """The aiohttp application: the Slack and Teams endpoints and the health check.
 
-    `teams` adds POST /api/messages (without it, Teams is not served);
+    `teams` adds POST /api/messages (without it, Teams is not served; with settings that do
+    not enable Teams, the route answers 503);
     `feedback` and `deduplicator` default to in-memory implementations (one process);
     `slack_client` replaces the Web API client built from the settings; `workflows` (the
     database and the organisation) turns on the doubt check, the escalation and App Home;

@@ -27,13 +27,14 @@ def delivery_ports(
 
 
 def worker_dispatcher(settings: Settings) -> Dispatcher:
-    """The console inbox always; Slack with SLACK_BOT_TOKEN; Teams with MICROSOFT_APP_ID.
+    """The console inbox always; Slack with SLACK_BOT_TOKEN; Teams when it is enabled
+    (MICROSOFT_APP_ID, or POLICYBOT_TEAMS_INSECURE_LOCAL=1 for loopback only).
 
     `policybot serve` runs the same dispatcher in the background; several may run beside it,
     since due rows are claimed with SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL.
     """
     slack, teams = load_slack_settings(), load_teams_settings()
-    use_slack, use_teams = slack.slack_bot_token is not None, bool(teams.microsoft_app_id)
+    use_slack, use_teams = slack.slack_bot_token is not None, teams.teams_enabled
     ctx = slack_context(settings) if use_slack else build_context(settings)
     if use_teams:
         ctx = with_teams(ctx)

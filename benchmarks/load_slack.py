@@ -29,8 +29,9 @@ real latency (Slack itself would give up after 3 s and retry). It exits 1 when a
 was acknowledged after 3 s, or was answered other than exactly once; the 200 events/s target
 is reported, not enforced.
 
-Teams authentication is off (MICROSOFT_APP_ID empty): a loopback benchmark has no Bot Framework
-tokens to check. The server logs JSON to a file in the temporary folder, not to the terminal.
+Teams authentication is off (MICROSOFT_APP_ID empty, POLICYBOT_TEAMS_INSECURE_LOCAL=1): a
+loopback benchmark has no Bot Framework tokens to check. The server logs JSON to a file in the
+temporary folder, not to the terminal.
 """
 
 from __future__ import annotations
@@ -78,7 +79,10 @@ SCRUBBED = SETTING_PREFIXES
 TARGET_RATE = 200.0
 TARGET_P99_MS = 100.0
 SLACK_WINDOW_S = 3.0
-TEAMS_AUTH_NOTE = "off (MICROSOFT_APP_ID empty: loopback benchmark, no Bot Framework tokens)"
+TEAMS_AUTH_NOTE = (
+    "off (MICROSOFT_APP_ID empty, POLICYBOT_TEAMS_INSECURE_LOCAL=1: loopback benchmark, "
+    "no Bot Framework tokens)"
+)
 USERS = 40
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -461,6 +465,7 @@ def server_env(database_url: str, standins_url: str, port: int, workers: int) ->
         "SLACK_API_URL": f"{standins_url}/api/",
         "POLICYBOT_LOG_FORMAT": "json",
         "MICROSOFT_APP_ID": "",
+        "POLICYBOT_TEAMS_INSECURE_LOCAL": "1",  # Teams without tokens, loopback serviceUrls only
     }
 
 

@@ -27,7 +27,7 @@ from adapters.slack.identity import Identities
 from adapters.slack.ports import DbEventDeduplicator, DbFeedback
 from adapters.slack.settings import SlackSettings
 from adapters.slack.workflows import WorkflowServices, thread_state
-from adapters.teams.service import teams_serving, with_teams
+from adapters.teams.service import enabled, serving_for, with_teams
 from adapters.teams.settings import TeamsSettings
 from bot.assistant import Assistant
 from bot.clock import Clock
@@ -134,14 +134,15 @@ def serve(
 
     # The org in service (hot reload: edits to the org file reach the workflows), else the file.
     ctx = slack_context(settings, org=options.org if options else None)
-    if teams_settings is not None:
+    teams_on = enabled(teams_settings)
+    if teams_on is not None:
         ctx = with_teams(ctx)
     secret = slack.slack_signing_secret or slack.slack_bot_token
     feedback = DbFeedback(ctx.store, secret=secret.get_secret_value().encode() if secret else b"")
     deduplicator = DbEventDeduplicator(ctx.store)
     workflows = WorkflowServices(ctx, Identities(ctx.org))
     dispatcher = Dispatcher(
-        ctx, delivery_ports(ctx, slack=slack, teams=teams_settings), backoff=backoff(settings)
+        ctx, delivery_ports(ctx, slack=slack, teams=teams_on), backoff=backoff(settings)
     )
     background = [dispatcher_in_background(dispatcher, interval=settings.poll_seconds)]
     if socket_mode:
@@ -164,6 +165,6 @@ def serve(
         deduplicator=deduplicator,
         workflows=workflows,
         background=background,
-        teams=teams_serving(ctx, teams_settings) if teams_settings else None,
+        teams=serving_for(ctx, teams_settings) if teams_settings else None,
         options=options,
     )

@@ -49,6 +49,7 @@ from botframework.connector.auth import (  # type: ignore[import-untyped]
 )
 
 from adapters.teams.cache import BoundedCache
+from adapters.teams.service_url import UrlCheck, require_allowed
 
 MAX_CONNECTOR_CLIENTS = 64  # Teams uses a handful of serviceUrls (one per region)
 MAX_USER_TOKEN_CLIENTS = 8  # one per bot app id: one in practice
@@ -96,7 +97,11 @@ def app_id_of(claims_identity: ClaimsIdentity) -> str:
 
 class ReusedConnectorFactory(ConnectorFactory):  # type: ignore[misc]  # botbuilder has no types
     """A connector factory that hands out the cached client for (app id, serviceUrl, audience),
-    and asks `inner` (the SDK's factory for that app id) only when there is none."""
+    and asks `inner` (the SDK's factory for that app id) only when there is none.
+
+    `allowed` (None: any) says which serviceUrls may get a client at all; the others raise
+    ServiceUrlRefused, so neither a turn nor a proactive message can be sent there.
+    """
 
     def __init__(
         self,
@@ -104,14 +109,17 @@ class ReusedConnectorFactory(ConnectorFactory):  # type: ignore[misc]  # botbuil
         app_id: str,
         clients: BoundedCache[ConnectorKey, Any],
         limits: CallLimits,
+        allowed: UrlCheck | None = None,
     ) -> None:
         self.inner = inner
         self.app_id = app_id
         self._clients = clients
         self.limits = limits
+        self.allowed = allowed
 
     async def create(self, service_url: str, audience: str | None = None) -> Any:
         """The ConnectorClient for `service_url` and `audience`, built on first use."""
+        require_allowed(service_url, self.allowed)
         key = (self.app_id, service_url, audience or "")
         client = self._clients.get(key)
         if client is None:
@@ -122,18 +130,20 @@ class ReusedConnectorFactory(ConnectorFactory):  # type: ignore[misc]  # botbuil
 
 class ReusingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
     """`inner`, except that the connector and user-token clients it makes are reused, and the
-    connector clients are built with `limits`."""
+    connector clients are built with `limits` (and only for serviceUrls `allowed` accepts)."""
 
     def __init__(
         self,
         inner: BotFrameworkAuthentication,
         *,
         limits: CallLimits | None = None,
+        allowed: UrlCheck | None = None,
         connector_clients: BoundedCache[ConnectorKey, Any] | None = None,
         user_token_clients: BoundedCache[str, Any] | None = None,
     ) -> None:
         self.inner = inner
         self.limits = limits or CallLimits()
+        self.allowed = allowed
         self.connector_clients: BoundedCache[ConnectorKey, Any] = (
             connector_clients
             if connector_clients is not None
@@ -163,7 +173,9 @@ class ReusingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
         """`inner`'s factory for these claims (proactive messages), reusing clients."""
         inner = self.inner.create_connector_factory(claims_identity)
         app_id = app_id_of(claims_identity)
-        return ReusedConnectorFactory(inner, app_id, self.connector_clients, self.limits)
+        return ReusedConnectorFactory(
+            inner, app_id, self.connector_clients, self.limits, self.allowed
+        )
 
     async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> Any:
         """The user-token client for the app id in the claims, built on first use."""
@@ -193,6 +205,6 @@ class ReusingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
         if factory is not None and not isinstance(factory, ReusedConnectorFactory):
             app_id = app_id_of(result.claims_identity)
             result.connector_factory = ReusedConnectorFactory(
-                factory, app_id, self.connector_clients, self.limits
+                factory, app_id, self.connector_clients, self.limits, self.allowed
             )
         return result

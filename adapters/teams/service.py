@@ -22,6 +22,7 @@ from adapters.teams.chat_port import TeamsChat
 from adapters.teams.identity import TeamsIdentities
 from adapters.teams.ports import ConversationReferenceStore, DbConversationReferences
 from adapters.teams.reuse import CallLimits, ReusingAuthentication
+from adapters.teams.service_url import sending_allowed
 from adapters.teams.settings import TeamsSettings
 from adapters.teams.unreachable import fall_back_to_deputy
 from adapters.teams.workflows import TeamsWorkflows
@@ -56,6 +57,17 @@ def teams_serving(ctx: Context, settings: TeamsSettings) -> TeamsServing:
     return TeamsServing(settings, teams_workflows(ctx), teams_references(ctx), feedback)
 
 
+def serving_for(ctx: Context, settings: TeamsSettings) -> TeamsServing:
+    """What `serve` gives the web server: Teams with its workflows when it is enabled, else
+    only the settings (the route then answers 503 naming what is missing)."""
+    return teams_serving(ctx, settings) if settings.teams_enabled else TeamsServing(settings)
+
+
+def enabled(settings: TeamsSettings | None) -> TeamsSettings | None:
+    """`settings` when Teams is enabled (an app id, or the local opt-in); else None."""
+    return settings if settings is not None and settings.teams_enabled else None
+
+
 def with_teams(ctx: Context) -> Context:
     """`ctx` with Teams among the platforms notifications are routed to."""
     platforms = ctx.settings.platforms
@@ -86,7 +98,8 @@ def teams_chat(
     # bounded calls without msrest's own retries (the outbox retries), so the lease covers them.
     limits = CallLimits(timeout=settings.teams_api_timeout_seconds, retries=0)
     authentication = build_authentication(settings, connector_token=connector_token)
-    adapter = CloudAdapter(ReusingAuthentication(authentication, limits=limits))
+    allowed = sending_allowed(settings.insecure_local)
+    adapter = CloudAdapter(ReusingAuthentication(authentication, limits=limits, allowed=allowed))
     return TeamsChat(
         adapter,
         references,
@@ -114,12 +127,13 @@ def serve(
     host: str,
     options: ServeOptions | None = None,
 ) -> None:
-    """`policybot serve` without Slack: Teams with its workflows, and the outbox dispatcher."""
+    """`policybot serve` without Slack: Teams with its workflows (when enabled), and the
+    outbox dispatcher."""
     from adapters.server import run_server
     from adapters.workers import delivery_ports
 
     try:  # the org in service (hot reload: its edits reach the workflows), else the file
-        ctx = with_teams(build_context(settings, org=options.org if options else None))
+        ctx = build_context(settings, org=options.org if options else None)
     except KnowledgeError as exc:
         LOG.error("Teams workflows are off until the org file loads and serve restarts: %s", exc)
         run_server(
@@ -130,12 +144,15 @@ def serve(
             options=options,
         )
         return
-    dispatcher = Dispatcher(ctx, delivery_ports(ctx, teams=teams), backoff=backoff(settings))
+    if teams.teams_enabled:
+        ctx = with_teams(ctx)
+    ports = delivery_ports(ctx, teams=enabled(teams))
+    dispatcher = Dispatcher(ctx, ports, backoff=backoff(settings))
     run_server(
         assistant=assistant,
         slack_settings=slack,
         host=host,
         background=[dispatcher_in_background(dispatcher, interval=settings.poll_seconds)],
-        teams=teams_serving(ctx, teams),
+        teams=serving_for(ctx, teams),
         options=options,
     )

@@ -1,8 +1,9 @@
 """Settings of the Teams adapter, read once at start from the environment (no prefix).
 
 The names are the ones Azure Bot Service and Microsoft's samples use (`MICROSOFT_APP_ID`, ...).
-An empty `MICROSOFT_APP_ID` switches authentication off: that is for local testing only, the
-server logs a loud warning, and docs/teams.md says never to deploy it so.
+Teams is off until `MICROSOFT_APP_ID` is set: `POST /api/messages` then answers 503 naming what
+is missing. Only `POLICYBOT_TEAMS_INSECURE_LOCAL=1` runs it without an app id, with
+authentication off and replies to loopback serviceUrls only (local testing, docs/teams.md).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ class TeamsSettings(BaseSettings):
     teams_api_timeout_seconds: int = Field(default=10, ge=1, le=60)
     # Tests only: where the Bot Framework's OpenID metadata is fetched (a loopback stand-in).
     teams_openid_metadata_url: str | None = None
+    # Local testing only: serve Teams without an app id (no authentication, loopback only).
+    policybot_teams_insecure_local: bool = False
 
     @field_validator("microsoft_app_id", mode="before")
     @classmethod
@@ -65,6 +68,12 @@ class TeamsSettings(BaseSettings):
             return APP_TYPES[value.strip().lower()]
         return value
 
+    @field_validator("policybot_teams_insecure_local", mode="before")
+    @classmethod
+    def _blank_is_false(cls, value: object) -> object:
+        """An empty variable counts as not set."""
+        return False if isinstance(value, str) and not value.strip() else value
+
     @field_validator("teams_openid_metadata_url")
     @classmethod
     def _metadata_url_shape(cls, value: str | None) -> str | None:
@@ -89,6 +98,27 @@ class TeamsSettings(BaseSettings):
     def auth_enabled(self) -> bool:
         """Whether requests must carry a Bot Framework token (an app id is set)."""
         return bool(self.microsoft_app_id)
+
+    @property
+    def insecure_local(self) -> bool:
+        """Whether Teams runs without authentication, for loopback serviceUrls only (the
+        opt-in is set and no app id is: an app id always switches authentication on)."""
+        return self.policybot_teams_insecure_local and not self.auth_enabled
+
+    @property
+    def teams_enabled(self) -> bool:
+        """Whether POST /api/messages serves Teams (an app id, or the local opt-in)."""
+        return self.auth_enabled or self.insecure_local
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """The variables Teams needs that are not set; empty when Teams is enabled."""
+        if self.teams_enabled:
+            return ()
+        names = ["MICROSOFT_APP_ID"]
+        if self.microsoft_app_password is None:
+            names.append("MICROSOFT_APP_PASSWORD")
+        return tuple(names)
 
 
 def load_teams_settings() -> TeamsSettings:

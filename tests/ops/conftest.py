@@ -204,7 +204,8 @@ def connector() -> Iterator[Connector]:
 
 
 def teams_message(service_url: str, text: str) -> dict[str, Any]:
-    """A Teams personal-chat message activity (authentication off: no app id)."""
+    """A Teams personal-chat message activity (authentication off: the server needs
+    POLICYBOT_TEAMS_INSECURE_LOCAL=1 and no app id; `service_url` must be loopback)."""
     return {
         "type": "message",
         "id": "1700000000001",

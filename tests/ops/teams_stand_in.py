@@ -6,7 +6,8 @@ its outbox messages there, and every call is recorded. `answer_late` makes the n
 take a message at once and answer only after a while: a slow connector.
 
 `Person` and `activity` build what Teams posts to /api/messages for someone in their personal
-chat with the bot (authentication off: the servers have no MICROSOFT_APP_ID).
+chat with the bot (authentication off: the servers have no MICROSOFT_APP_ID and run with
+POLICYBOT_TEAMS_INSECURE_LOCAL=1, which takes loopback serviceUrls such as the stand-in's).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ import pytest
 
 from bot.cli import main
 from tests.ops.conftest import SCRUBBED
+from tests.teams.conftest import APP_ID
 
 SECRET_VALUE = "not-a-real-token-s3cr3t"
 
@@ -70,7 +71,7 @@ def test_config_check_says_ok_and_what_is_enabled_without_secrets(
     assert code == 0
     assert out.splitlines()[0] == "ok"
     assert "slack: on" in out
-    assert "authentication OFF" in out
+    assert "teams: off (MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD not set)" in out
     assert "database: sqlite" in out
     assert "org file: the bundled example" in out
     assert SECRET_VALUE not in out
@@ -85,3 +86,45 @@ def test_a_dotenv_file_is_read(
 
     assert code == 1
     assert "POLICYBOT_THRESHOLD:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("env", "said"),
+    [
+        ({}, "teams: off (MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD not set)"),
+        (
+            {"POLICYBOT_TEAMS_INSECURE_LOCAL": "1"},
+            "teams: on, authentication OFF (POLICYBOT_TEAMS_INSECURE_LOCAL=1: local testing "
+            "only, replies to loopback serviceUrls only)",
+        ),
+        (
+            {"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": SECRET_VALUE},
+            "teams: on, MultiTenant, authentication on",
+        ),
+        (
+            {
+                "MICROSOFT_APP_ID": APP_ID,
+                "MICROSOFT_APP_PASSWORD": SECRET_VALUE,
+                "POLICYBOT_TEAMS_INSECURE_LOCAL": "1",
+            },
+            "teams: on, MultiTenant, authentication on (POLICYBOT_TEAMS_INSECURE_LOCAL is "
+            "ignored: MICROSOFT_APP_ID is set)",
+        ),
+    ],
+    ids=["no-settings", "insecure-local", "app-id", "app-id-wins-over-the-opt-in"],
+)
+def test_config_check_says_whether_teams_is_on_and_how_it_authenticates(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    env: dict[str, str],
+    said: str,
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+    assert main(["config", "check"]) == 0
+
+    out = capsys.readouterr().out
+    assert f"  {said}\n" in out
+    assert SECRET_VALUE not in out
+

@@ -64,6 +64,7 @@ def test_served_requests_log_json_with_their_id_and_no_email_or_question(
         SLACK_SIGNING_SECRET=SECRET,
         SLACK_API_URL=connector.url,
         SLACK_API_TIMEOUT_SECONDS="2",
+        POLICYBOT_TEAMS_INSECURE_LOCAL="1",
     )
     text = f"{QUESTION}? mail {EMAIL}"
     body = slack_message(text)

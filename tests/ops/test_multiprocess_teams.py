@@ -2,7 +2,8 @@
 
 Every process runs its dispatcher, and every one of them delivers Teams messages through the
 connector stand-in the activities name as their `serviceUrl`. Activities go to the processes
-over real HTTP (authentication off: no MICROSOFT_APP_ID). Each outbox message must reach
+over real HTTP (authentication off: no MICROSOFT_APP_ID, and POLICYBOT_TEAMS_INSECURE_LOCAL=1,
+so replies go to the loopback stand-in only). Each outbox message must reach
 Teams once, also when the connector is slower than the outbox's backoff. Needs
 POLICYBOT_TEST_DATABASE_URL (a schema of its own, dropped at the end); skipped without it.
 """
@@ -84,7 +85,12 @@ def cluster(
     tmp: Path = tmp_path_factory.mktemp("teams-cluster")
     (tmp / "org.yaml").write_text(ORG, encoding="utf-8")
     with nodes(
-        tmp, slack, ["a", "b", "c"], DATABASE_URL=pg_url, TEAMS_API_TIMEOUT_SECONDS="3"
+        tmp,
+        slack,
+        ["a", "b", "c"],
+        DATABASE_URL=pg_url,
+        TEAMS_API_TIMEOUT_SECONDS="3",
+        POLICYBOT_TEAMS_INSECURE_LOCAL="1",
     ) as started:
         yield started
 

@@ -13,7 +13,7 @@ from tests.ops.conftest import Connector, clean_env, teams_message
 def test_served_questions_reach_the_report(
     serve_factory: Any, connector: Connector, tmp_path: Path
 ) -> None:
-    served = serve_factory()
+    served = serve_factory(POLICYBOT_TEAMS_INSECURE_LOCAL="1")
     for text in ("mag ik foto's van mijn klas op instagram", "wat kost de schoolreis?"):
         assert served.post_json("/api/messages", teams_message(connector.url, text)).status == 200
     served.stop()

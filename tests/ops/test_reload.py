@@ -102,7 +102,11 @@ def test_serve_picks_up_edits_without_a_restart(
     serve_factory: Any, connector: Connector, tmp_path: Path
 ) -> None:
     folder = copy_knowledge(tmp_path)
-    served = serve_factory(POLICYBOT_KNOWLEDGE_DIR=str(folder), POLICYBOT_RELOAD_SECONDS="0.2")
+    served = serve_factory(
+        POLICYBOT_KNOWLEDGE_DIR=str(folder),
+        POLICYBOT_RELOAD_SECONDS="0.2",
+        POLICYBOT_TEAMS_INSECURE_LOCAL="1",
+    )
     assert OLD in teams_answer(served, connector)
 
     edit(folder / "protocol.yaml", OLD, NEW)

@@ -13,7 +13,7 @@ from tests.ops.conftest import Answer, Connector, teams_message
 def test_sigterm_finishes_the_request_in_flight_and_exits_zero(
     serve_factory: Any, connector: Connector
 ) -> None:
-    served = serve_factory()
+    served = serve_factory(POLICYBOT_TEAMS_INSECURE_LOCAL="1")
     connector.delay = 1.5  # the reply to Teams takes a while: the request is in flight
     answers: list[Answer] = []
     sender = threading.Thread(

@@ -67,7 +67,7 @@ def ask_in_parallel(served: Any, connector: Connector, count: int) -> list[Answe
 def test_two_workers_answer_on_one_port_and_stop_together_on_sigterm(
     serve_factory: Any, connector: Connector
 ) -> None:
-    served = serve_factory(WEB_CONCURRENCY="2")
+    served = serve_factory(WEB_CONCURRENCY="2", POLICYBOT_TEAMS_INSECURE_LOCAL="1")
     assert wait_for(lambda: len(workers_of(served.process.pid)) == 2)
     workers = workers_of(served.process.pid)
     # Both serving: a worker stopped before its server took over SIGTERM ends without a log line
@@ -96,7 +96,7 @@ def test_two_workers_answer_on_one_port_and_stop_together_on_sigterm(
 
 
 def test_a_killed_worker_is_replaced(serve_factory: Any, connector: Connector) -> None:
-    served = serve_factory(WEB_CONCURRENCY="2")
+    served = serve_factory(WEB_CONCURRENCY="2", POLICYBOT_TEAMS_INSECURE_LOCAL="1")
     assert wait_for(lambda: len(workers_of(served.process.pid)) == 2)
     victim = workers_of(served.process.pid)[0]
 

@@ -4,8 +4,9 @@
 /slack/events with the workflows, POST /api/messages with the Teams workflows, GET /healthz and
 GET /readyz with a readiness probe; feedback, event ids and conversation references in the
 database), with the Slack Web API stand-in (`FakeSlack`) and the Bot Connector stand-in
-(`FakeConnector`) of tests/slack and tests/teams. Teams authentication is off (no app id), so
-that malformed activities reach the bot itself; the token checks are in tests/teams.
+(`FakeConnector`) of tests/slack and tests/teams. Teams authentication is off (no app id, and
+POLICYBOT_TEAMS_INSECURE_LOCAL=1, so only loopback serviceUrls such as the stand-in's are taken),
+so that malformed activities reach the bot itself; the token checks are in tests/teams.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ class Stack(LoopbackHarness):
         self.connector.base_url = self.run(self._start(self.connector.app()))
         teams_ctx = with_teams(ctx)
         teams = TeamsServing(
-            teams_settings(),
+            teams_settings(insecure_local=True),
             teams_workflows(teams_ctx),
             teams_references(teams_ctx),
             DbFeedback(ctx.store, secret=b"teams-feedback-key", clock=ctx.clock),

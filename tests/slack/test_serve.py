@@ -32,6 +32,7 @@ def test_serve_uses_the_database_and_runs_the_dispatcher(
     monkeypatch: pytest.MonkeyPatch, flags: list[str], background: int
 ) -> None:
     monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-test")
+    monkeypatch.setenv("POLICYBOT_TEAMS_INSECURE_LOCAL", "1")  # Teams on, without tokens
     seen: dict[str, Any] = {}
     monkeypatch.setattr(adapters.server, "run_server", lambda **kwargs: seen.update(kwargs))
 
@@ -42,6 +43,20 @@ def test_serve_uses_the_database_and_runs_the_dispatcher(
     assert seen["workflows"].ctx.settings.platforms == ("slack", "teams")
     assert isinstance(seen["teams"], TeamsServing) and seen["teams"].workflows is not None
     assert len(seen["background"]) == background
+
+
+@pytest.mark.usefixtures("slack_env")
+def test_serve_without_teams_settings_leaves_teams_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MICROSOFT_APP_ID", raising=False)
+    monkeypatch.delenv("POLICYBOT_TEAMS_INSECURE_LOCAL", raising=False)
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(adapters.server, "run_server", lambda **kwargs: seen.update(kwargs))
+
+    assert main(["serve", "--host", "127.0.0.1"]) == 0
+
+    assert seen["workflows"].ctx.settings.platforms == ("slack",)  # nothing is routed to Teams
+    assert isinstance(seen["teams"], TeamsServing) and seen["teams"].workflows is None
+    assert not seen["teams"].settings.teams_enabled  # so its route answers 503
 
 
 @pytest.mark.usefixtures("slack_env")
@@ -85,6 +100,7 @@ def test_serve_without_slack_still_runs_teams_workflows_and_the_dispatcher(
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'serve.db'}")
     monkeypatch.setenv("SLACK_BOT_TOKEN", "")
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "")
+    monkeypatch.setenv("POLICYBOT_TEAMS_INSECURE_LOCAL", "1")  # Teams on, without tokens
     seen: dict[str, Any] = {}
     monkeypatch.setattr(adapters.server, "run_server", lambda **kwargs: seen.update(kwargs))
 

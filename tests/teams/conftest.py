@@ -191,6 +191,7 @@ class TeamsWorld:
         *,
         app_id: str = "",
         metadata_url: str | None = None,
+        insecure_local: bool = False,
         references: ConversationReferenceStore | None = None,
         workflows: TeamsWorkflows | None = None,
     ) -> None:
@@ -200,7 +201,9 @@ class TeamsWorld:
         self.references = references if references is not None else InMemoryConversationReferences()
         self._runners: list[web.AppRunner] = []
         self.connector.base_url = self.run(self._start(self.connector.app()))
-        settings = teams_settings(app_id=app_id, metadata_url=metadata_url)
+        settings = teams_settings(
+            app_id=app_id, metadata_url=metadata_url, insecure_local=insecure_local
+        )
         app = web.Application(client_max_size=settings.teams_max_body_bytes)
         app.router.add_post(
             TEAMS_PATH,
@@ -264,15 +267,24 @@ async def _new_session() -> aiohttp.ClientSession:
 
 
 def teams_settings(
-    *, app_id: str = "", metadata_url: str | None = None, **values: Any
+    *,
+    app_id: str = "",
+    metadata_url: str | None = None,
+    insecure_local: bool = False,
+    **values: Any,
 ) -> TeamsSettings:
-    """Settings for a test: no .env file, the password only when an app id is set."""
+    """Settings for a test: no .env file, the password only when an app id is set.
+
+    Without an app id Teams is off unless `insecure_local` (POLICYBOT_TEAMS_INSECURE_LOCAL=1)
+    turns it on without authentication, for loopback serviceUrls only.
+    """
     if app_id:
         values.setdefault("microsoft_app_password", "test-password")
     return TeamsSettings(  # type: ignore[call-arg]
         _env_file=None,
         microsoft_app_id=app_id,
         teams_openid_metadata_url=metadata_url,
+        policybot_teams_insecure_local=insecure_local,
         **values,
     )
 
@@ -355,8 +367,9 @@ def submits(element: Any) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def world(assistant: Assistant) -> Iterator[TeamsWorld]:
-    """Our route with authentication off (local testing), and a fresh connector stand-in."""
-    teams_world = TeamsWorld(assistant)
+    """Our route with authentication off (POLICYBOT_TEAMS_INSECURE_LOCAL=1, local testing),
+    and a fresh connector stand-in on loopback."""
+    teams_world = TeamsWorld(assistant, insecure_local=True)
     yield teams_world
     teams_world.close()
 

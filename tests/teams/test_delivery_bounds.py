@@ -98,7 +98,7 @@ def notice(text: str) -> Reply:
 
 def port_with(world: WorkflowWorld, timeout: int) -> TeamsChat:
     """The dispatcher's port as `serve` builds it, with TEAMS_API_TIMEOUT_SECONDS=`timeout`."""
-    settings = teams_settings(teams_api_timeout_seconds=timeout)
+    settings = teams_settings(insecure_local=True, teams_api_timeout_seconds=timeout)
     return teams_chat(
         world.ctx, settings, teams_references(world.ctx), connector_token=lambda: OUTBOUND_TOKEN
     )
@@ -233,7 +233,7 @@ def _escalation() -> dict[str, Any]:
 def _authentication() -> Any:
     from adapters.teams.auth import build_authentication
 
-    return build_authentication(teams_settings())
+    return build_authentication(teams_settings(insecure_local=True))
 
 
 def _claims() -> Any:

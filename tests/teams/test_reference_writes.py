@@ -161,7 +161,7 @@ def test_every_message_through_the_handler_writes_the_reference_only_when_it_cha
     store = Store.open(f"sqlite:///{tmp_path / 'refs.db'}")
     writes = Writes(store.engine)
     references = DbConversationReferences(store)
-    world = TeamsWorld(assistant, references=references)
+    world = TeamsWorld(assistant, insecure_local=True, references=references)
     try:
         for number in range(3):
             assert world.send(message(world, QUESTION, id=f"m{number}")).status == 200

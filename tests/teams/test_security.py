@@ -22,11 +22,11 @@ from tests.teams.conftest import (
 PHOTOS = "mag ik foto's van mijn klas op insta zetten?"
 
 
-def test_without_an_app_id_requests_work_and_a_loud_warning_is_logged(
+def test_with_the_local_opt_in_requests_need_no_token_and_a_loud_warning_is_logged(
     assistant: Assistant, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="policybot.teams"):
-        world = TeamsWorld(assistant)
+        world = TeamsWorld(assistant, insecure_local=True)
     try:
         answer = world.send(message(world, PHOTOS))
     finally:

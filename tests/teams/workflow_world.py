@@ -63,8 +63,11 @@ class WorkflowWorld(TeamsWorld):
     def __init__(self, assistant: Assistant, ctx: Context) -> None:
         self.ctx = ctx
         references = teams_references(ctx)
-        super().__init__(assistant, references=references, workflows=teams_workflows(ctx))
-        ports = teams_ports(ctx, teams_settings(), connector_token=lambda: OUTBOUND_TOKEN)
+        super().__init__(
+            assistant, insecure_local=True, references=references, workflows=teams_workflows(ctx)
+        )
+        settings = teams_settings(insecure_local=True)
+        ports = teams_ports(ctx, settings, connector_token=lambda: OUTBOUND_TOKEN)
         self.port = ports["teams"]
         self.dispatcher = Dispatcher(ctx, ports, backoff=Backoff(base=1, max_attempts=4))
 
