@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings
 
 from adapters.slack.settings import SlackSettings
 from adapters.teams.settings import TeamsSettings
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings, SettingsError, database_url_variable
 from bot.store.db import is_sqlite
 
 S = TypeVar("S", bound=BaseSettings)
@@ -77,7 +77,9 @@ def describe(error: ErrorDetails, prefix: str = "") -> str:
 
 def _variable(loc: tuple[int | str, ...], prefix: str) -> str:
     name = "_".join(str(part) for part in loc).upper()
-    return name if name.startswith(("DATABASE_URL", "WEB_CONCURRENCY", prefix)) else prefix + name
+    if name == "DATABASE_URL":
+        return database_url_variable()
+    return name if name.startswith(("WEB_CONCURRENCY", prefix)) else prefix + name
 
 
 def summary(settings: AllSettings) -> list[str]:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, ValidationError, model_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.knowledge import DEFAULT_FOUNDATION, DEFAULT_SCHOOL
+from bot.store.url import database_url_problem
+
+DATABASE_URL_NAMES = ("DATABASE_URL", "POLICYBOT_DATABASE_URL")
 
 
 class SettingsError(Exception):
@@ -29,7 +33,7 @@ class Settings(BaseSettings):
 
     # Workflows (docs/workflows.md). DATABASE_URL has no prefix: hosting platforms set it.
     database_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("DATABASE_URL", "POLICYBOT_DATABASE_URL")
+        default=None, validation_alias=AliasChoices(*DATABASE_URL_NAMES)
     )
     org: Path | None = None
     doubt_remind_hours: float = Field(default=4.0, gt=0.0, le=200.0)
@@ -55,6 +59,34 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("WEB_CONCURRENCY", "POLICYBOT_WEB_CONCURRENCY"),
     )
 
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _blank_url_is_default(cls, value: object) -> object:
+        """An empty variable counts as not set (the SQLite default)."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _url_the_store_opens(cls, value: str | None) -> str | None:
+        problem = None if value is None else database_url_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value.strip() if value is not None else None
+
+    @field_validator("knowledge_dir")
+    @classmethod
+    def _an_existing_folder(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.expanduser().is_dir():
+            raise ValueError("must be an existing folder (with protocol.yaml and lexicon.yaml)")
+        return value
+
+    @field_validator("org")
+    @classmethod
+    def _an_existing_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.expanduser().is_file():
+            raise ValueError("must be an existing file (the organisation, YAML)")
+        return value
+
     @model_validator(mode="after")
     def _deputy_after_reminder(self) -> Settings:
         if self.doubt_deputy_hours <= self.doubt_remind_hours:
@@ -74,8 +106,10 @@ def load_settings() -> Settings:
         lines = []
         for error in exc.errors():
             name = _variable_name(error["loc"])
-            got = "" if name == "DATABASE_URL" else f" (got {error.get('input')!r})"  # a password
-            lines.append(f"{name}: {error['msg']}{got}")
+            message = error["msg"].removeprefix("Value error, ")
+            # A database URL may hold a password: never echo it.
+            got = "" if "DATABASE_URL" in name else f" (got {error.get('input')!r})"
+            lines.append(f"{name}: {message}{got}")
         raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from exc
 
 
@@ -83,4 +117,14 @@ def _variable_name(loc: tuple[int | str, ...]) -> str:
     if not loc:
         return "settings"
     name = "_".join(str(p) for p in loc).upper()
-    return name if name.startswith(("DATABASE_URL", "POLICYBOT_")) else "POLICYBOT_" + name
+    if name == "DATABASE_URL":
+        return database_url_variable()
+    return name if name.startswith("POLICYBOT_") else "POLICYBOT_" + name
+
+
+def database_url_variable() -> str:
+    """The variable the database URL was read from: DATABASE_URL, unless only its alias
+    POLICYBOT_DATABASE_URL is in the environment (pydantic reports both as DATABASE_URL)."""
+    if "DATABASE_URL" not in os.environ and "POLICYBOT_DATABASE_URL" in os.environ:
+        return "POLICYBOT_DATABASE_URL"
+    return "DATABASE_URL"

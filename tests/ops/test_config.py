@@ -128,3 +128,149 @@ def test_config_check_says_whether_teams_is_on_and_how_it_authenticates(
     assert f"  {said}\n" in out
     assert SECRET_VALUE not in out
 
+
+# Every command reads the settings; each must refuse a bad one in one line, without a traceback.
+COMMANDS = [
+    ["config", "check"],
+    ["serve", "--host", "127.0.0.1"],
+    ["ask", "mag ik foto's op insta?"],
+    ["requests", "list"],
+    ["db", "upgrade"],
+    ["dispatch", "--once"],
+    ["report"],
+]
+
+
+def refusal(capsys: pytest.CaptureFixture[str], command: list[str]) -> tuple[int, list[str]]:
+    """The exit code of `command` and the problem lines it printed (the header left out)."""
+    code = main(command)
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err + captured.out
+    lines = [line.strip() for line in captured.err.splitlines()]
+    return code, [line for line in lines if line and line != "invalid settings:"]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=[" ".join(c[:2]) for c in COMMANDS])
+def test_a_database_url_the_store_cannot_open_stops_every_command(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"mysql://policybot:{SECRET_VALUE}@db.example/policybot")
+
+    code, problems = refusal(capsys, command)
+
+    assert code == 1
+    assert [p.split(":")[0] for p in problems] == ["DATABASE_URL"]
+    assert "mysql:// is not supported" in problems[0]
+    assert SECRET_VALUE not in problems[0]
+
+
+def sqlite_url(path: Path) -> str:
+    """The SQLite URL of an absolute path."""
+    return f"sqlite:///{path}"
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        (lambda tmp: "mysql://x", "mysql:// is not supported"),
+        (lambda tmp: "postgresql+psycopg2://db/x", "postgresql+psycopg2:// is not supported"),
+        (lambda tmp: "postgresql+asyncpg://db/x", "postgresql+asyncpg:// is not supported"),
+        (lambda tmp: "policybot.db", "must be a database URL"),
+        (lambda tmp: "sqlite://policybot.db", "three slashes"),
+        (lambda tmp: sqlite_url(tmp), "is a folder, not a SQLite database file"),
+        (lambda tmp: sqlite_url(tmp / "a-file" / "x.db"), "a-file is not a folder"),
+        (lambda tmp: sqlite_url(tmp / "a-file"), "a-file is not a SQLite database"),
+    ],
+    ids=[
+        "mysql",
+        "psycopg2-not-installed",
+        "async-driver",
+        "not-a-url",
+        "sqlite-two-slashes",
+        "sqlite-a-folder",
+        "sqlite-under-a-file",
+        "sqlite-not-a-database",
+    ],
+)
+def test_config_check_refuses_a_database_url_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    url: object,
+    said: str,
+) -> None:
+    (tmp_path / "a-file").write_text("not a database", encoding="utf-8")
+    monkeypatch.setenv("DATABASE_URL", url(tmp_path))  # type: ignore[operator]
+
+    code, problems = refusal(capsys, ["config", "check"])
+
+    assert code == 1
+    assert len(problems) == 1 and problems[0].startswith("DATABASE_URL: ")
+    assert said in problems[0]
+
+
+def test_the_alias_policybot_database_url_is_named_when_it_is_the_one_set(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("DATABASE_URL")
+    monkeypatch.setenv("POLICYBOT_DATABASE_URL", "mysql://x")
+
+    code, problems = refusal(capsys, ["requests", "list"])
+
+    assert code == 1
+    assert [p.split(":")[0] for p in problems] == ["POLICYBOT_DATABASE_URL"]
+
+
+@pytest.mark.parametrize(
+    ("url", "database"),
+    [
+        ("postgres://u:p@db.example/policybot", "postgresql"),
+        ("postgresql://u:p@db.example/policybot", "postgresql"),
+        ("postgresql+psycopg://u:p@db.example/policybot", "postgresql"),
+        ("sqlite://", "sqlite"),
+        ("sqlite:///:memory:", "sqlite"),
+        ("", "sqlite"),
+    ],
+)
+def test_urls_the_store_opens_are_accepted(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], url: str, database: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+
+    assert main(["config", "check"]) == 0
+    assert f"database: {database}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("POLICYBOT_ORG", "{tmp}/no-such-org.yaml", "must be an existing file"),
+        ("POLICYBOT_ORG", "{tmp}", "must be an existing file"),
+        ("POLICYBOT_KNOWLEDGE_DIR", "{tmp}/no-such-folder", "must be an existing folder"),
+        ("POLICYBOT_KNOWLEDGE_DIR", "{tmp}/a-file", "must be an existing folder"),
+        ("PORT", "http", "valid integer"),
+        ("PORT", "0", "greater than or equal to 1"),
+        ("POLICYBOT_RETENTION_DAYS", "negentig", "valid integer"),
+        ("POLICYBOT_POLL_SECONDS", "nan", "less than or equal to 60"),
+        ("POLICYBOT_SHUTDOWN_TIMEOUT_SECONDS", "inf", "less than or equal to 600"),
+        ("TEAMS_API_TIMEOUT_SECONDS", "10s", "valid integer"),
+        ("POLICYBOT_TEAMS_INSECURE_LOCAL", "misschien", "valid boolean"),
+    ],
+)
+def test_other_settings_that_would_fail_later_are_refused_at_the_start(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    name: str,
+    value: str,
+    said: str,
+) -> None:
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    monkeypatch.setenv(name, value.format(tmp=tmp_path))
+
+    code, problems = refusal(capsys, ["config", "check"])
+
+    assert code == 1
+    assert len(problems) == 1 and problems[0].startswith(f"{name}: ")
+    assert said in problems[0]
+
