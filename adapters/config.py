@@ -111,3 +111,25 @@ def teams_state(teams: TeamsSettings) -> str:
         state += " (POLICYBOT_TEAMS_INSECURE_LOCAL is ignored: MICROSOFT_APP_ID is set)"
     return state
 
+
+def socket_mode_problem(slack: SlackSettings) -> str | None:
+    """Why `serve --socket-mode` cannot take Slack's events over a WebSocket, or None.
+
+    Socket Mode needs an app-level token (to open the connection) and the bot token (to
+    answer); the signing secret is not used.
+    """
+    missing = [
+        name
+        for name, value in (
+            ("SLACK_APP_TOKEN", slack.slack_app_token),
+            ("SLACK_BOT_TOKEN", slack.slack_bot_token),
+        )
+        if value is None
+    ]
+    if not missing:
+        return None
+    return (
+        f"{' and '.join(missing)} not set. Socket Mode needs an app-level token (xapp-…, scope "
+        "connections:write) in SLACK_APP_TOKEN and the bot token (xoxb-…) in SLACK_BOT_TOKEN; "
+        "without --socket-mode, Slack is served over HTTP (docs/slack.md)"
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 import aiohttp
@@ -26,6 +27,7 @@ from adapters.slack.settings import SlackSettings
 from adapters.slack.workflows import WorkflowServices
 from adapters.teams.route import TEAMS_PATH, teams_route
 from adapters.teams.service import TeamsServing
+from adapters.web_workers import bind_listening_socket
 from bot.assistant import Assistant
 from bot.health import ReadinessProbe
 from bot.ports import FeedbackSink, InMemoryFeedback
@@ -37,6 +39,10 @@ Background = Callable[[web.Application], AsyncIterator[None]]
 
 SLACK_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+
+
+class CannotListen(Exception):
+    """The server cannot listen on its address (the port is taken, or not allowed)."""
 
 
 def build_app(
@@ -187,13 +193,11 @@ def run_server(
     )
     app.cleanup_ctx.extend(background)
     app.cleanup_ctx.extend(options.background if options else ())
+    sock = options.sock if options and options.sock else listen(host, slack_settings.port)
     LOG.info("serving on http://%s:%s", host, slack_settings.port)
     use_uvloop()
-    sock = options.sock if options else None
     web.run_app(
         app,
-        host=None if sock else host,
-        port=None if sock else slack_settings.port,
         sock=sock,
         print=None,
         shutdown_timeout=options.shutdown_timeout if options else 30.0,
@@ -201,6 +205,14 @@ def run_server(
         access_log=None,  # request_id_middleware logs each request, with its id
     )
     LOG.info("stopped")
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket listening on `host`:`port`; CannotListen (naming PORT) when there is none."""
+    try:
+        return bind_listening_socket(host, port)
+    except OSError as exc:
+        raise CannotListen(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
 
 
 def use_uvloop() -> None:

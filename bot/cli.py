@@ -142,10 +142,13 @@ def cmd_config_check() -> int:
 
 def cmd_serve_checked(*, host: str, socket_mode: bool = False) -> int:
     """Validate every setting, set up the logs, load the knowledge, then serve."""
-    from adapters.config import load_all_settings
+    from adapters.config import load_all_settings, socket_mode_problem
 
     try:
         settings = load_all_settings()
+        problem = socket_mode_problem(settings.slack) if socket_mode else None
+        if problem is not None:
+            raise SettingsError(f"policybot serve --socket-mode: {problem}")
         configure_logging(settings.core.log_format)
         assistant = _assistant(settings.core)
     except (SettingsError, KnowledgeError) as exc:
@@ -196,6 +199,7 @@ def cmd_serve(
     Readiness, hot reload and the shutdown timeout come from adapters/ops.py.
     """
     from adapters.ops import serve_options
+    from adapters.server import CannotListen
     from adapters.slack.settings import load_slack_settings
     from adapters.teams.settings import load_teams_settings
 
@@ -206,6 +210,9 @@ def cmd_serve(
         _serve_platforms(reloadable, settings, slack, teams, options, host, socket_mode)
     except KnowledgeError as exc:  # the org file is broken and Slack's workflows need it
         print(exc, file=sys.stderr)
+        return EXIT_FAIL
+    except CannotListen as exc:  # the port is taken (or not allowed)
+        print(f"policybot serve: {exc}", file=sys.stderr)
         return EXIT_FAIL
     return EXIT_OK
 
@@ -219,7 +226,8 @@ def _serve_platforms(
     host: str,
     socket_mode: bool,
 ) -> None:
-    """Slack (with its workflows) when configured, Teams always, on one aiohttp server."""
+    """Slack (with its workflows) when configured, and Teams, on one aiohttp server; a
+    platform that is not configured answers 503."""
     from adapters.slack.service import serve
     from adapters.teams.service import serve as serve_teams
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -274,3 +275,19 @@ def test_other_settings_that_would_fail_later_are_refused_at_the_start(
     assert len(problems) == 1 and problems[0].startswith(f"{name}: ")
     assert said in problems[0]
 
+
+def test_serve_on_a_port_that_is_taken_fails_with_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setenv("PORT", str(port))
+
+        code = main(["serve", "--host", "127.0.0.1"])
+
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"policybot serve: cannot listen on 127.0.0.1:{port}: " in err
+    assert "Traceback" not in err
