@@ -38,7 +38,7 @@ pytest: $(VENV)/.installed-dev
 
 eval: $(VENV)/.installed
 	$(BIN)/policybot eval --quiet evaluation/tune.yaml evaluation/tune2.yaml evaluation/tune3.yaml \
-		evaluation/heldout.yaml evaluation/heldout2.yaml
+		evaluation/heldout.yaml evaluation/heldout2.yaml evaluation/independent.yaml
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_matcher.py

@@ -49,8 +49,18 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--quiet", action="store_true", help="only the figures, not the misses")
     knowledge = sub.add_parser("knowledge", help="knowledge file tools")
     knowledge_sub = knowledge.add_subparsers(dest="knowledge_command", required=True)
-    check = knowledge_sub.add_parser("check", help="validate protocol.yaml and lexicon.yaml")
+    check = knowledge_sub.add_parser(
+        "check", help="validate the knowledge files and cross-validate the matcher on them"
+    )
     check.add_argument("--dir", type=Path, help="the knowledge folder (default: bundled)")
+    check.add_argument(
+        "--no-cv", action="store_true", help="validate only; skip the cross-validation"
+    )
+    build = knowledge_sub.add_parser("build", help="train the matcher model into the cache")
+    build.add_argument("--dir", type=Path, help="the knowledge folder (default: bundled)")
+    knowledge_sub.add_parser(
+        "review", help="turn unanswered questions into phrasings or out-of-scope examples"
+    )
     serve = sub.add_parser("serve", help="run the web server: Slack, Teams and the health check")
     serve.add_argument(
         "--host", default="0.0.0.0", help="address to listen on (PORT sets the port)"
@@ -89,7 +99,7 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "teams-package":
             return cmd_teams_package(args.app_id, args.out)
         if args.command == "knowledge":
-            return cmd_knowledge_check(args.dir or settings.knowledge_dir)
+            return cmd_knowledge(args, settings)
         if args.command in WORKFLOW_COMMANDS:
             from bot.cli_workflows import run_workflow_command  # the database stack: load late
 
@@ -258,18 +268,16 @@ def cmd_teams_package(app_id: str, out: Path) -> int:
     return EXIT_OK
 
 
-def cmd_knowledge_check(directory: Path | None) -> int:
-    """Validate the knowledge files and print every problem."""
-    try:
-        knowledge = load_knowledge(directory)
-    except KnowledgeError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
-        return EXIT_FAIL
-    concepts = len(knowledge.lexicon.concepts)
-    print(f"ok: {len(knowledge.clauses)} clauses, {concepts} concepts")
-    return EXIT_OK
+def cmd_knowledge(args: argparse.Namespace, settings: Settings) -> int:
+    """`knowledge check` and `knowledge build` (bot/cli_knowledge.py)."""
+    from bot.cli_knowledge import cmd_knowledge_build, cmd_knowledge_check, cmd_knowledge_review
+
+    if args.knowledge_command == "review":
+        return cmd_knowledge_review(settings)
+    folder = args.dir or settings.knowledge_dir
+    if args.knowledge_command == "build":
+        return cmd_knowledge_build(folder, school=settings.school, foundation=settings.foundation)
+    return cmd_knowledge_check(folder, cross_validation=not args.no_cv)
 
 
 def cmd_chat(settings: Settings, user: str | None) -> int:

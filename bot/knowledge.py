@@ -1,4 +1,4 @@
-"""Load and validate the knowledge files (protocol and lexicon), and fill the placeholders.
+"""Load and validate the knowledge files (protocol, lexicon, out of scope), fill the placeholders.
 
 Every problem is collected with the file, the clause id or key, the field and what is wrong, so
 that `policybot knowledge check` can print them all at once.
@@ -16,12 +16,14 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.models import Clause, Concept, Knowledge, Lexicon, Localized
+from bot.models import Clause, Concept, Knowledge, Lexicon, Localized, OutOfScope
 
 DEFAULT_SCHOOL = "Het Kofschip"
 DEFAULT_FOUNDATION = "Stichting Proles/ABOL"
 PLACEHOLDERS = ("school", "foundation")
+OUT_OF_SCOPE_FILE = "out_of_scope.yaml"
 MIN_QUESTIONS = {"nl": 8, "en": 4}
+MIN_OUT_OF_SCOPE = {"nl": 100, "en": 60}
 CLAUSE_ID = re.compile(r"^(INTRO|[A-Z][0-9]{1,2})$")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 M = TypeVar("M", bound="BaseModel")
@@ -106,6 +108,10 @@ class LexiconIn(_Strict):
     contrasts: list[tuple[str, str]] = Field(default_factory=list)
     aliases: dict[Literal["nl", "en"], dict[str, str]] = Field(default_factory=dict)
     stopwords: dict[Literal["nl", "en"], list[str]] = Field(default_factory=dict)
+
+
+class OutOfScopeIn(_Strict):
+    questions: QuestionsIn
 
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: faster
@@ -276,6 +282,31 @@ def check_lexicon(lexicon: LexiconIn, file: str) -> list[Problem]:
     return problems
 
 
+def check_out_of_scope(raw: OutOfScopeIn, file: str) -> list[Problem]:
+    """Enough negative examples per language, none blank and none repeated."""
+    problems = []
+    for lang, minimum in MIN_OUT_OF_SCOPE.items():
+        items = getattr(raw.questions, lang)
+        where = f"questions: {lang}"
+        if len(items) < minimum:
+            problems.append(Problem(file, where, f"has {len(items)} questions, needs {minimum}"))
+        problems += [
+            Problem(file, f"{where} #{i}", "is blank")
+            for i, q in enumerate(items, 1)
+            if not q.strip()
+        ]
+        problems += [
+            Problem(file, where, f"repeats {q!r}")
+            for q in sorted(_duplicates([fold_key(q) for q in items]))
+        ]
+    return problems
+
+
+def fold_key(text: str) -> str:
+    """A question as compared for repeats: case and spacing ignored."""
+    return " ".join(text.casefold().split())
+
+
 def _duplicates(items: list[str]) -> set[str]:
     seen: set[str] = set()
     repeated: set[str] = set()
@@ -356,19 +387,24 @@ def load_knowledge(
     school: str = DEFAULT_SCHOOL,
     foundation: str = DEFAULT_FOUNDATION,
 ) -> Knowledge:
-    """Load protocol.yaml and lexicon.yaml from `directory` (the bundled ones by default)."""
+    """Load protocol.yaml, lexicon.yaml and out_of_scope.yaml from `directory` (the bundled
+    ones by default)."""
     folder = directory or knowledge_dir()
     protocol_file, lexicon_file = folder / "protocol.yaml", folder / "lexicon.yaml"
+    negatives_file = folder / OUT_OF_SCOPE_FILE
     problems: list[Problem] = []
     lexicon = _load_part(LexiconIn, lexicon_file, problems)
     protocol = _load_part(ProtocolIn, protocol_file, problems)
+    negatives = _load_part(OutOfScopeIn, negatives_file, problems)
+    if negatives is not None:
+        problems += check_out_of_scope(negatives, str(negatives_file))
     if lexicon is not None:
         problems += check_lexicon(lexicon, str(lexicon_file))
     if protocol is not None:
         concept_ids = lexicon.concepts if lexicon is not None else []
         if lexicon is not None:
             problems += check_protocol(protocol, concept_ids, str(protocol_file))
-    if problems or protocol is None or lexicon is None:
+    if problems or protocol is None or lexicon is None or negatives is None:
         raise KnowledgeError(problems)
     clauses = tuple(_to_clause(c, protocol, school, foundation) for c in protocol.clauses)
     title = Localized(
@@ -376,7 +412,11 @@ def load_knowledge(
         fill(protocol.title.en, school=school, foundation=foundation),
     )
     lexicon_model = _to_lexicon(lexicon, load_common_words(folder))
-    return Knowledge(title, clauses, lexicon_model, school, foundation)
+    out_of_scope = OutOfScope(
+        nl=tuple(q.strip() for q in negatives.questions.nl),
+        en=tuple(q.strip() for q in negatives.questions.en),
+    )
+    return Knowledge(title, clauses, lexicon_model, school, foundation, out_of_scope)
 
 
 def _load_part(model: type[M], path: Path, problems: list[Problem]) -> M | None:

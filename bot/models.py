@@ -85,6 +85,14 @@ class Lexicon:
 
 
 @dataclass(frozen=True)
+class OutOfScope:
+    """Questions staff ask that the protocol does not answer: the matcher's negative examples."""
+
+    nl: tuple[str, ...] = ()
+    en: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Knowledge:
     """The protocol and lexicon, validated and with placeholders filled."""
 
@@ -93,6 +101,7 @@ class Knowledge:
     lexicon: Lexicon
     school: str
     foundation: str
+    out_of_scope: OutOfScope = field(default_factory=OutOfScope)
 
     def clause(self, clause_id: str) -> Clause:
         """The clause with `clause_id`; KeyError if there is none."""

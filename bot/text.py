@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import snowballstemmer
-from rapidfuzz import process
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 MAX_CHARS = 2000
@@ -172,7 +172,12 @@ class Vocabulary:
             for n in range(len(token) - max_edits, len(token) + max_edits + 1)
             for w in self._words_of_length(n)
         ]
-        found = process.extractOne(
-            token, candidates, scorer=Levenshtein.distance, score_cutoff=max_edits
+        found = process.extract(
+            token, candidates, scorer=Levenshtein.distance, score_cutoff=max_edits, limit=None
         )
-        return None if found is None else str(found[0])
+        if not found:
+            return None
+        # Ties on edits go to the word most alike overall: "leeling" is "leerling", not
+        # "feeling" (one edit each, but a keystroke left out is likelier than a wrong letter).
+        best = min(found, key=lambda f: (f[1], -fuzz.ratio(token, f[0]), f[2]))
+        return str(best[0])

@@ -1,97 +1,109 @@
-"""Grid-search the matcher's weights and fit its confidence calibration on the TUNING set only.
+"""Choose the matcher's hyper-parameters on the TUNING sets only.
 
-Usage: .venv/bin/python evaluation/tune_matcher.py [FILE ...]   (default: the three tune*.yaml)
+Usage: .venv/bin/python evaluation/tune_matcher.py [--embedder none|auto] [FILE ...]
+(default files: the three tune*.yaml)
 
-The held-out set (evaluation/heldout.yaml) must never be passed here: it measures how the tuned
-matcher generalises. Prints the best weights and the logistic calibration to put into
-bot/matching.py's MatcherConfig.
+The model is trained on the knowledge files alone (protocol.yaml phrasings and
+out_of_scope.yaml); each configuration of the grid is scored on the tuning sets by in-scope
+top-1 and out-of-scope abstention, at every threshold. The held-out sets
+(evaluation/heldout*.yaml, evaluation/independent.yaml) must never be passed here: they measure
+how the chosen configuration generalises. Prints a table; put the winner into bot/model.py's
+ModelConfig and bot/matching.py's MatcherConfig.
 """
 
 from __future__ import annotations
 
+import argparse
 import itertools
-import math
-import sys
-from dataclasses import replace
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
+from bot.analysis import Analyzer
+from bot.embedding import load_embedder
 from bot.evaluation import EvalItemIn, load_question_set
+from bot.features import Featurizer
 from bot.knowledge import load_knowledge
-from bot.matching import Index, MatcherConfig, _about_protocol, build_index, rank
+from bot.matching import _corpus
+from bot.model import (
+    OUT_OF_SCOPE,
+    ModelConfig,
+    analyse_examples,
+    embed_analyses,
+    train,
+    training_examples,
+)
 
-Sample = tuple[float, float, bool, bool]  # top score, margin, top-1 correct, in scope
-
-
-def samples(items: list[EvalItemIn], index: Index) -> list[Sample]:
-    """Top score, margin to the runner-up, and correctness, for every gated question."""
-    out: list[Sample] = []
-    for item in items:
-        analysis = index.analyzer.analyze(item.q)
-        ranked = rank(analysis, index) if _about_protocol(analysis, index) else []
-        if not ranked:
-            out.append((0.0, 0.0, False, bool(item.expect)))
-            continue
-        top = ranked[0]
-        margin = top.score - (ranked[1].score if len(ranked) > 1 else 0.0)
-        correct = index.clauses[top.clause].id in item.expect
-        out.append((top.score, margin, correct, bool(item.expect)))
-    return out
-
-
-def fit_logistic(data: list[Sample], steps: int = 3000, rate: float = 0.5) -> tuple[float, float]:
-    """Fit P(correct) = sigmoid(a * score + c) by gradient descent on log loss."""
-    a, c = 1.0, 0.0
-    for _ in range(steps):
-        ga = gc = 0.0
-        for score, _, correct, _ in data:
-            p = 1.0 / (1.0 + math.exp(-(a * score + c)))
-            ga += (p - correct) * score
-            gc += p - correct
-        a -= rate * ga / len(data)
-        c -= rate * gc / len(data)
-    return a, c
+TUNING = [Path(f"evaluation/{name}.yaml") for name in ("tune", "tune2", "tune3")]
+GRID: dict[str, list[float]] = {
+    "regularisation": [30.0, 80.0],
+    "out_of_scope_weight": [1.0],
+    "clause_text_weight": [0.5],
+    "embedding_weight": [1.0, 2.0, 4.0],
+}
+THRESHOLDS = [0.0, 0.2, 0.3, 0.4, 0.5]
 
 
-def accuracy(data: list[Sample], a: float, c: float, threshold: float) -> tuple[float, float]:
-    """(in-scope top-1, out-of-scope abstention) when answering above `threshold`."""
-    inside = [s for s in data if s[3]]
-    outside = [s for s in data if not s[3]]
+@dataclass(frozen=True)
+class Score:
+    top1: float
+    abstention: float
 
-    def answers(s: Sample) -> bool:
-        return s[0] > 0 and 1.0 / (1.0 + math.exp(-(a * s[0] + c))) >= threshold
+    @property
+    def balanced(self) -> float:
+        return (self.top1 + self.abstention) / 2
 
-    top1 = sum(1 for s in inside if s[2] and answers(s)) / len(inside)
-    abstain = sum(1 for s in outside if not answers(s)) / len(outside)
-    return top1, abstain
+
+def score(
+    probabilities: np.ndarray, classes: list[str], items: list[EvalItemIn], threshold: float
+) -> Score:
+    """In-scope top-1 and out-of-scope abstention at `threshold`."""
+    oos = classes.index(OUT_OF_SCOPE)
+    clause_probs = probabilities.copy()
+    clause_probs[:, oos] = -1.0
+    best = clause_probs.argmax(axis=1)
+    answered = (clause_probs.max(axis=1) >= max(threshold, 1e-9)) & (
+        clause_probs.max(axis=1) >= probabilities[:, oos]
+    )
+    inside = [i for i, item in enumerate(items) if item.expect]
+    outside = [i for i, item in enumerate(items) if not item.expect]
+    top1 = sum(answered[i] and classes[best[i]] in items[i].expect for i in inside) / len(inside)
+    abstain = sum(not answered[i] for i in outside) / len(outside)
+    return Score(top1, abstain)
 
 
 def main() -> None:
-    paths = [Path(p) for p in sys.argv[1:]] or sorted(Path("evaluation").glob("tune*.yaml"))
-    if any("heldout" in p.name for p in paths):  # heldout.yaml, heldout2.yaml
-        raise SystemExit("refusing to tune on the held-out set")
-    items = [item for path in paths for item in load_question_set(path)]
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--embedder", default="none")
+    parser.add_argument("files", nargs="*", type=Path, default=TUNING)
+    args = parser.parse_args()
     knowledge = load_knowledge()
-    best: tuple[float, MatcherConfig, float, float] | None = None
-    grid = itertools.product((0.4, 0.5, 0.6), (0.2, 0.3, 0.4), (0.1, 0.2, 0.3), (0.5, 0.7, 1.0))
-    for nearest, concept, fuzzy, stem_weight in grid:
-        config = MatcherConfig(
-            nearest_weight=nearest,
-            concept_weight=concept,
-            fuzzy_weight=fuzzy,
-            stem_feature_weight=stem_weight,
-        )
-        data = samples(items, build_index(knowledge, config))
-        a, c = fit_logistic(data)
-        for threshold in (0.3, 0.35, 0.4, 0.45, 0.5):
-            top1, abstain = accuracy(data, a, c, threshold)
-            objective = min(top1, abstain) + 0.5 * (top1 + abstain)
-            if best is None or objective > best[0]:
-                cal = replace(config, calibration=(a, 0.0, c), threshold=threshold)
-                best = (objective, cal, top1, abstain)
-    assert best is not None
-    _, config, top1, abstain = best
-    print(config)
-    print(f"tuning set: top-1 {top1:.3f}, abstention {abstain:.3f}")
+    analyzer = Analyzer(knowledge.lexicon, corpus=_corpus(knowledge.clauses))
+    embedder = load_embedder(args.embedder)
+    items = [item for path in args.files for item in load_question_set(path)]
+    questions = [analyzer.analyze(item.q) for item in items]
+    question_vectors = embed_analyses(questions, embedder)
+    base = training_examples(knowledge, ModelConfig())
+    analyses = analyse_examples(base, analyzer)
+    vectors = embed_analyses(analyses, embedder)
+    keys = list(GRID)
+    grid = [dict(zip(keys, values, strict=True)) for values in itertools.product(*GRID.values())]
+    if embedder is None:
+        grid = [g for g in grid if g["embedding_weight"] == 1.0]
+    for params in grid:
+        config = ModelConfig(**params)  # type: ignore[arg-type]
+        examples = training_examples(knowledge, config)
+        model = train(examples, analyses, vectors, config=config, embedder=None)
+        rows = Featurizer(model.features).transform(questions, question_vectors)
+        probabilities = model.probabilities(rows)
+        for threshold in THRESHOLDS:
+            s = score(probabilities, list(model.classes), items, threshold)
+            print(
+                f"{params} t={threshold:.2f} top1={s.top1:.3f} abstain={s.abstention:.3f} "
+                f"balanced={s.balanced:.3f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

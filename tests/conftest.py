@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from bot.assistant import Assistant
 from bot.knowledge import load_knowledge
 from bot.matching import Index, build_index
+from bot.model_cache import CACHE_ENV
 from bot.models import Knowledge
 
 _real_connect = socket.socket.connect
@@ -34,6 +36,15 @@ def _guarded_connect(self: socket.socket, address: Any) -> None:
     if not _is_local(address):
         raise RuntimeError(f"test tried to reach the network: {address!r} (only loopback allowed)")
     _real_connect(self, address)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One trained-model cache for the run, shared with the subprocesses tests start.
+
+    It lives in pytest's cache folder: a fresh clone trains once, later runs start warm.
+    """
+    folder = config.rootpath / ".pytest_cache" / "policybot-models"
+    os.environ.setdefault(CACHE_ENV, str(folder))
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -63,6 +74,12 @@ def knowledge() -> Knowledge:
 def index(knowledge: Knowledge) -> Index:
     """The matcher index over the bundled knowledge."""
     return build_index(knowledge)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _trained_model_cache(index: Index) -> None:
+    """Train (or load) the bundled knowledge's model before any test starts a subprocess, so
+    that `policybot serve` and friends start warm within their tests' start-up limits."""
 
 
 @pytest.fixture(scope="session")

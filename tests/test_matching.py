@@ -78,7 +78,7 @@ def test_abstains_outside_the_protocol(index: Index, question: str) -> None:
 
 def test_abstention_reasons(index: Index) -> None:
     assert match("", index).reason == "empty"
-    assert match("hoeveel vakantiedagen heb ik", index).reason == "no_protocol_concept"
+    assert match("hoeveel vakantiedagen heb ik", index).reason == "out_of_scope"
 
 
 def test_global_threshold_controls_abstention(knowledge: Knowledge) -> None:

@@ -21,9 +21,11 @@ from typing import Any
 import pytest
 
 from adapters.config import SETTING_PREFIXES
+from bot.model_cache import CACHE_ENV
 
 REPO = Path(__file__).resolve().parents[2]
 SCRUBBED = SETTING_PREFIXES
+KEPT = (CACHE_ENV,)  # the test run's trained-model cache: servers start warm
 
 
 def free_port() -> int:
@@ -37,6 +39,7 @@ def free_port() -> int:
 def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     """The environment without any of our settings, plus SQLite in `tmp_path` and `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(SCRUBBED)}
+    env.update({k: os.environ[k] for k in KEPT if k in os.environ})
     env["PYTHONPATH"] = str(REPO)
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'serve.db'}"
     env.update(extra)
