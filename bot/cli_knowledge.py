@@ -99,6 +99,9 @@ def cmd_knowledge_review(
         "o = out of scope, s or Enter = skip, q = stop"
     )
     decisions = _ask_all(found, [c.id for c in knowledge.clauses], read, write)
+    if not decisions:
+        write("nothing added; the knowledge files are unchanged")
+        return EXIT_OK
     try:
         written = apply_and_validate(folder, decisions, retrain=build_index)
     except KnowledgeError as exc:
