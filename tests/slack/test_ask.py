@@ -234,3 +234,16 @@ def find_button(message: dict[str, Any], action_id: str) -> dict[str, Any]:
             if element["action_id"].split(":")[0] == action_id:
                 return dict(element)
     raise AssertionError(f"no {action_id} button in {message}")
+
+
+def test_a_40000_character_message_is_answered_and_healthz_keeps_answering(
+    world: SlackWorld,
+) -> None:
+    story = "op de sportdag heb ik foto's van de kinderen gemaakt, mag dat op facebook? " * 540
+    assert len(story) > 40_000
+
+    assert world.send_event(dm_event(story)).status == 200
+    assert world.get("/healthz").status == 200
+
+    [call] = world.wait_for("chat.postMessage")
+    assert "alleen de eerste 2000 tekens gelezen" in texts(call.args)
