@@ -1,25 +1,27 @@
-"""Matcher benchmark: start-up, load + index time, per-question latency, throughput, memory.
+"""Matcher benchmark: start-up (warm and cold model cache), training time and memory,
+per-question latency and throughput, in both matcher modes.
 
 Run on demand (not a test): `make bench`, or
-    .venv/bin/python benchmarks/bench_matcher.py [--clauses 10000] [--rounds 3]
+    .venv/bin/python benchmarks/bench_matcher.py [--clauses 200] [--rounds 1]
 
-Two knowledge bases are measured: the bundled protocol (25 clauses) and a generated one of
-`--clauses` clauses whose phrasings recombine the protocol's phrasings with ordinary Dutch and
-English words, so that the vocabulary and posting lists grow as a real large base would.
-Questions are the repository's own question sets; the per-question analysis cache is cleared
-before each question, so every measurement is a question the matcher has not seen yet.
+The bundled protocol (25 clauses) is measured with the sentence embedding and without it; a
+generated knowledge base of `--clauses` clauses (the protocol's phrasings recombined with
+ordinary words) shows how training and answering grow with the number of classes. Questions
+are the repository's question sets, each asked once per round with the analysis cache
+cleared, so no cache can help.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-import tracemalloc
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -31,7 +33,7 @@ from bot.matching import Index, build_index, match
 from bot.models import Knowledge
 
 ROOT = Path(__file__).resolve().parents[1]
-QUESTION_FILES = ("evaluation/tune.yaml", "evaluation/heldout.yaml")
+QUESTION_FILES = ("evaluation/tune.yaml", "evaluation/heldout.yaml", "evaluation/independent.yaml")
 STARTUP = (
     "from bot.knowledge import load_knowledge; from bot.matching import build_index, match; "
     "match('mag ik foto''s op facebook zetten', build_index(load_knowledge()))"
@@ -39,24 +41,89 @@ STARTUP = (
 
 
 def questions() -> list[str]:
-    """Every question of the repository's question sets."""
+    """Every question of the repository's question sets, once."""
     found: list[str] = []
     for name in QUESTION_FILES:
         found += [item["q"] for item in yaml.safe_load((ROOT / name).read_text("utf-8"))]
-    return found
+    return list(dict.fromkeys(found))
 
 
-def startup_seconds(runs: int = 5) -> tuple[float, float]:
-    """Median wall times: a fresh process that loads, indexes and answers once; a bare one."""
+def timed_process(code: str, env: dict[str, str]) -> float:
+    """Wall seconds of a fresh Python process running `code`."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, env=env)
+    return time.perf_counter() - start
 
-    def timed(code: str) -> float:
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
-        return time.perf_counter() - start
 
-    bare = statistics.median(timed("pass") for _ in range(runs))
-    full = statistics.median(timed(STARTUP) for _ in range(runs))
-    return full, bare
+def startup(embedder: str) -> None:
+    """Cold (empty cache: train) once, then warm (cached model) start-up to the first answer."""
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "POLICYBOT_MODEL_CACHE": cache, "POLICYBOT_EMBEDDER": embedder}
+        cold = timed_process(STARTUP, env)
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        warm = statistics.median(timed_process(STARTUP, env) for _ in range(3))
+    bare = timed_process("pass", dict(os.environ))
+    print(
+        f"[{embedder}] start-up to the first answer: warm {warm * 1000:.0f} ms, "
+        f"cold (training) {cold * 1000:.0f} ms, training process peak RSS {peak:.0f} MiB "
+        f"(bare interpreter {bare * 1000:.0f} ms)"
+    )
+
+
+def latencies(index: Index, items: list[str], rounds: int) -> list[float]:
+    """Seconds per question, each with a cold per-question cache."""
+    out = []
+    for _ in range(rounds):
+        for question in items:
+            index.analyzer.analyze.cache_clear()
+            start = time.perf_counter()
+            match(question, index)
+            out.append(time.perf_counter() - start)
+    return out
+
+
+def report(name: str, build: float, times: list[float]) -> None:
+    """Print one row of figures."""
+    ordered = sorted(times)
+    p50 = ordered[len(ordered) // 2] * 1000
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+    mean = statistics.fmean(times) * 1000
+    print(
+        f"{name:<34} build {build:7.1f} s  mean {mean:6.2f} ms  p50 {p50:6.2f} ms  "
+        f"p99 {p99:6.2f} ms  {1000 / mean:6.0f} q/s  ({len(times)} questions)"
+    )
+
+
+def measure(name: str, make: Callable[[], Index], items: list[str], rounds: int) -> None:
+    """Time the build (training, or loading from the cache), then the questions."""
+    start = time.perf_counter()
+    index = make()
+    build = time.perf_counter() - start
+    latencies(index, items[:20], 1)  # warm the code paths once
+    report(name, build, latencies(index, items, rounds))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clauses", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=1)
+    args = parser.parse_args()
+    items = questions()
+    for embedder in ("auto", "none"):
+        startup(embedder)
+    base = load_knowledge()
+    measure("protocol, lexical + embedding", lambda: build_index(base), items, args.rounds)
+    measure("protocol, lexical only", lambda: build_index(base, embedder=None), items, args.rounds)
+    if args.clauses > 0:
+        big = synthetic_knowledge(base, args.clauses)
+        name = f"generated ({args.clauses} clauses), lexical"
+        measure(name, lambda: build_index(big, embedder=None), items, 1)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"this process's peak RSS: {rss:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
 
 
 def synthetic_knowledge(base: Knowledge, size: int, seed: int = 7) -> Knowledge:
@@ -83,63 +150,3 @@ def synthetic_knowledge(base: Knowledge, size: int, seed: int = 7) -> Knowledge:
             )
         )
     return replace(base, clauses=tuple(clauses))
-
-
-def latencies(index: Index, items: list[str], rounds: int) -> list[float]:
-    """Seconds per question, each with a cold per-question cache."""
-    out = []
-    for _ in range(rounds):
-        for question in items:
-            index.analyzer.analyze.cache_clear()
-            start = time.perf_counter()
-            match(question, index)
-            out.append(time.perf_counter() - start)
-    return out
-
-
-def report(name: str, build: float, peak: int, times: list[float]) -> None:
-    """Print one row of figures."""
-    ordered = sorted(times)
-    p50 = ordered[len(ordered) // 2] * 1000
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
-    qps = len(times) / sum(times)
-    print(
-        f"{name:<22} load+index {build * 1000:8.0f} ms  peak {peak / 2**20:7.1f} MiB  "
-        f"p50 {p50:6.3f} ms  p99 {p99:6.3f} ms  {qps:8.0f} q/s  ({len(times)} questions)"
-    )
-
-
-def measure(name: str, make: Callable[[], Index], items: list[str], rounds: int) -> None:
-    """Time the build, measure its memory in a second build, then time the questions."""
-    start = time.perf_counter()
-    index = make()
-    build = time.perf_counter() - start
-    tracemalloc.start()
-    make()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    latencies(index, items[:20], 1)  # warm the token caches once
-    report(name, build, peak, latencies(index, items, rounds))
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--clauses", type=int, default=10_000)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
-    items = questions()
-    full, bare = startup_seconds()
-    print(f"start-up (fresh process: import, load, index, first answer): {full * 1000:.0f} ms")
-    print(f"  of which the bare interpreter: {bare * 1000:.0f} ms")
-    base = load_knowledge()
-    measure("protocol (25 clauses)", lambda: build_index(load_knowledge()), items, args.rounds)
-    if args.clauses <= 0:
-        return
-    big = synthetic_knowledge(base, args.clauses)
-    measure(f"generated ({args.clauses} clauses)", lambda: build_index(big), items, 1)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"process peak RSS: {rss:.0f} MiB")
-
-
-if __name__ == "__main__":
-    main()
