@@ -122,10 +122,6 @@ def main() -> None:
     print(f"this process's peak RSS: {rss:.0f} MiB")
 
 
-if __name__ == "__main__":
-    main()
-
-
 def synthetic_knowledge(base: Knowledge, size: int, seed: int = 7) -> Knowledge:
     """A knowledge base of `size` clauses built by recombining the real phrasings."""
     rng = random.Random(seed)
@@ -150,3 +146,7 @@ def synthetic_knowledge(base: Knowledge, size: int, seed: int = 7) -> Knowledge:
             )
         )
     return replace(base, clauses=tuple(clauses))
+
+
+if __name__ == "__main__":
+    main()
