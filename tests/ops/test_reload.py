@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from bot import matching, model
 from bot.assistant import Assistant
 from bot.knowledge import knowledge_dir, load_knowledge
 from bot.models import IncomingMessage, UserRef
@@ -118,3 +122,36 @@ def test_serve_picks_up_edits_without_a_restart(
     assert NEW in teams_answer(served, connector)
     assert served.get("/readyz").status == 200
     assert served.stop() == 0
+
+
+def test_the_old_model_keeps_answering_while_an_edit_retrains(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = copy_knowledge(tmp_path)
+    assistant = ReloadableAssistant(Assistant(load_knowledge(folder)))
+    reloader = Reloader(
+        assistant, lambda: Assistant(load_knowledge(folder)), knowledge_folder=folder
+    )
+    training = threading.Event()
+    release = threading.Event()
+    real_train = model.train
+
+    def slow_train(*args: Any, **kwargs: Any) -> Any:
+        training.set()
+        release.wait(timeout=60)
+        return real_train(*args, **kwargs)
+
+    monkeypatch.setattr(matching, "train", slow_train)
+    edit(folder / "protocol.yaml", '        - "mag ik foto', '        - "mag ik een kiekje of foto')
+    old = assistant.current
+    worker = threading.Thread(target=reloader.check)
+    worker.start()
+    assert training.wait(timeout=60)
+
+    answers = [assistant.handle(IncomingMessage(q, UserRef("t", "t"))) for q in (QUESTION,) * 3]
+
+    release.set()
+    worker.join(timeout=120)
+    assert [a.clause_id for a in answers] == ["A5"] * 3
+    assert not worker.is_alive()
+    assert assistant.current is not old  # the retrained one is in service now
