@@ -65,6 +65,7 @@ from typing import Any
 import aiohttp
 
 from adapters.config import SETTING_PREFIXES
+from bot.model_cache import CACHE_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 STANDINS = Path(__file__).with_name("standins.py")
@@ -448,6 +449,8 @@ def server_running(
 def base_env() -> dict[str, str]:
     """This environment without any of the bot's settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(SCRUBBED)}
+    if CACHE_ENV in os.environ:  # the caller's trained-model cache: servers start warm
+        env[CACHE_ENV] = os.environ[CACHE_ENV]
     env["PYTHONPATH"] = str(ROOT)
     return env
 
