@@ -142,7 +142,9 @@ def test_the_old_model_keeps_answering_while_an_edit_retrains(
         return real_train(*args, **kwargs)
 
     monkeypatch.setattr(matching, "train", slow_train)
-    edit(folder / "protocol.yaml", '        - "mag ik foto', '        - "mag ik een kiekje of foto')
+    # A phrasing no earlier run trained on, so no cached model can stand in for the training.
+    fresh = f"mag ik een kiekje {time.time_ns()} of foto"
+    edit(folder / "protocol.yaml", '        - "mag ik foto', f'        - "{fresh}')
     old = assistant.current
     worker = threading.Thread(target=reloader.check)
     worker.start()
