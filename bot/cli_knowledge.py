@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.analysis import Analyzer
 from bot.knowledge import KnowledgeError, knowledge_dir, load_knowledge
-from bot.matching import MatcherConfig, _corpus, build_index, default_embedder
+from bot.matching import MatcherConfig, build_index, default_embedder, vocabulary_texts
 from bot.model import analyse_examples, embed_training_texts, training_examples
 from bot.model_cache import cache_folder
 from bot.model_check import cross_validate, format_check
@@ -62,7 +62,7 @@ def cmd_knowledge_check(directory: Path | None, *, cross_validation: bool = True
 
 def _cross_validation_lines(knowledge: Knowledge) -> list[str]:
     config = MatcherConfig().model
-    analyzer = Analyzer(knowledge.lexicon, corpus=_corpus(knowledge.clauses))
+    analyzer = Analyzer(knowledge.lexicon, corpus=vocabulary_texts(knowledge.clauses))
     examples = training_examples(knowledge, config)
     analyses = analyse_examples(examples, analyzer)
     embeddings = embed_training_texts(analyses, default_embedder())

@@ -88,7 +88,7 @@ def build_index(
     """Load the trained model for `knowledge` from the cache, or train and cache it."""
     cfg = config or MatcherConfig()
     chosen = default_embedder() if embedder == "default" else embedder
-    corpus = _corpus(knowledge.clauses)
+    corpus = vocabulary_texts(knowledge.clauses)
     analyzer = Analyzer(knowledge.lexicon, corpus=corpus)
     model = trained_model(knowledge, analyzer, corpus, cfg.model, chosen)
     rows = {label: i for i, label in enumerate(model.classes)}
@@ -145,7 +145,8 @@ def trained_model(
     return cached
 
 
-def _corpus(clauses: Sequence[Clause]) -> list[str]:
+def vocabulary_texts(clauses: Sequence[Clause]) -> list[str]:
+    """The texts the analyser's vocabulary (typo repair, compound splitting) is built from."""
     texts: list[str] = []
     for c in clauses:
         texts += [*c.questions, c.text, c.text_en, c.answer.nl, c.answer.en, c.title.nl, c.title.en]

