@@ -28,7 +28,8 @@ LINK = L("Link (optioneel)", "Link (optional)")
 PLATFORM = L("Platform (optioneel)", "Platform (optional)")
 WHEN = L("Wanneer wil je het plaatsen? (optioneel)", "When do you want to post it? (optional)")
 WHEN_HINT = L(
-    "Bijv. 'morgen 09:00', '14-03 15:30', 'nu'.", "E.g. 'morgen 09:00', '14-03 15:30', 'nu'."
+    "Bijv. 'morgen om 9 uur', 'volgende week dinsdag', 'vanmiddag', '14-03 15:30', 'nu'.",
+    "E.g. 'tomorrow at 9', 'next Tuesday', 'this afternoon', '14-03 15:30', 'now'.",
 )
 LINKS = L("Link(s) naar de discussie", "Link(s) to the discussion")
 WHAT = L("Wat gebeurt er?", "What is happening?")

@@ -31,9 +31,10 @@ DRAFT_LABEL = L("Je concepttekst", "Your draft")
 LINK_LABEL = L("Link (optioneel)", "Link (optional)")
 PLATFORM_LABEL = L("Platform", "Platform")
 WHEN_LABEL = L(
-    "Wanneer wil je publiceren? (bijv. morgen 09:00, 14-03 15:30, nu, weet ik niet)",
-    "When do you want to publish? (e.g. morgen 09:00, 14-03 15:30, nu, weet ik niet)",
+    "Wanneer wil je publiceren? (bijv. morgen om 9 uur, volgende week dinsdag, nu, weet ik niet)",
+    "When do you want to publish? (e.g. tomorrow at 9, next Tuesday, now, unknown)",
 )
+WHEN_UNKNOWN = L("weet ik niet", "unknown")
 LINKS_LABEL = L("Link(s) naar de discussie", "Link(s) to the discussion")
 WHAT_LABEL = L("Wat gebeurt er?", "What is happening?")
 URGENCY_LABEL = L("Hoe dringend?", "How urgent?")
@@ -88,7 +89,7 @@ def doubt_form(lang: Lang, *, draft: str = "") -> Card:
             "choices": platforms,
             "style": "compact",
         },
-        text_input("when", WHEN_LABEL.get(lang), value="weet ik niet"),
+        text_input("when", WHEN_LABEL.get(lang), value=WHEN_UNKNOWN.get(lang)),
         {
             "type": "ActionSet",
             "actions": [submit(SEND.get(lang), {"action": DOUBT_SUBMIT, "lang": lang})],

@@ -209,9 +209,10 @@ ASK_MEDIUM = L(
     "On which platform? (e.g. Instagram, Facebook, X; or 'none')",
 )
 ASK_WHEN = L(
-    "Wanneer wil je het publiceren? (bijvoorbeeld 'morgen 09:00', '14-03 15:30', 'nu' of "
-    "'weet ik niet')",
-    "When do you want to publish it? (e.g. 'tomorrow 09:00', '14-03 15:30', 'now' or 'unknown')",
+    "Wanneer wil je het publiceren? (bijvoorbeeld 'morgen om 9 uur', 'volgende week dinsdag', "
+    "'vanmiddag', '14-03 15:30', 'nu' of 'weet ik niet')",
+    "When do you want to publish it? (e.g. 'tomorrow at 9', 'next Tuesday', 'this afternoon', "
+    "'14-03 15:30', 'now' or 'unknown')",
 )
 ASK_CONFIRM = L(
     "Controle: {findings}\n\nVersturen naar je directeur? (ja/nee)",
@@ -223,8 +224,10 @@ ASK_LINKS = L(
 )
 ASK_DESCRIPTION = L("Wat gebeurt er? (kort)", "What is happening? (briefly)")
 ASK_URGENCY = L(
-    "Hoe dringend? 'nu' (meteen, ook buiten werktijd) of 'vandaag'",
-    "How urgent? 'now' (straight away, also outside working hours) or 'today'",
+    "Hoe dringend? 'nu' of 'heel dringend' (meteen, ook buiten werktijd), of 'vandaag' of "
+    "'niet dringend' (binnen werktijd)",
+    "How urgent? 'now' or 'urgent' (straight away, also outside working hours), or 'today' or "
+    "'not urgent' (within working hours)",
 )
 ASK_REASON = L("Waarom raad je het af? (verplicht)", "Why do you advise against it? (required)")
 ASK_NOTE = L("Hoe is het opgelost? (verplicht)", "How was it resolved? (required)")
