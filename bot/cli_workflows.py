@@ -19,25 +19,30 @@ import dataclasses
 import json
 import sys
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from bot.assistant import Assistant
 from bot.cli_parsers import REPORT_DAYS
+from bot.clock import as_utc
 from bot.draftcheck import Draft, check_draft, format_findings
 from bot.knowledge import DEFAULT_SCHOOL, KnowledgeError
 from bot.models import Reply, UserRef
-from bot.org import load_org
+from bot.org import DEFAULT_TIMEZONE, load_org
 from bot.runtime import backoff, build_context
-from bot.settings import Settings
-from bot.store.db import make_engine, upgrade
+from bot.settings import Settings, database_url_variable
+from bot.store.db import make_engine, normalise_url, upgrade
 from bot.workflows.base import Actor, Context, school_of
-from bot.workflows.queries import all_requests, detail_text
+from bot.workflows.queries import RequestSummary, all_requests, detail_text
+from bot.workflows.record import UnknownPersonError, export_record, purge
 
 if TYPE_CHECKING:
     from bot.report import Report
-from bot.workflows.record import export_record, purge
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -59,6 +64,31 @@ def run_workflow_command(args: argparse.Namespace, settings: Settings) -> int:
     except KnowledgeError as exc:
         print(exc, file=sys.stderr)
         return EXIT_FAIL
+    except OperationalError as exc:
+        return database_failure(exc, settings)
+
+
+def database_failure(exc: OperationalError, settings: Settings) -> int:
+    """One line naming the variable and the server (never the password), then exit 1."""
+    problem = database_problem(settings.database_url)
+    print(f"{database_url_variable()}: {problem}: {_driver_reason(exc)}", file=sys.stderr)
+    return EXIT_FAIL
+
+
+def database_problem(database_url: str | None) -> str:
+    """What failed, naming the server (host:port) or the SQLite file."""
+    url = make_url(normalise_url(database_url))
+    if url.get_backend_name() == "sqlite":
+        where = url.database or ":memory:"
+        return f"fout in de database {where} / the database {where} failed"
+    where = f"{url.host or 'localhost'}:{url.port or 5432}"
+    return f"geen verbinding met de database op {where} / cannot connect to the database at {where}"
+
+
+def _driver_reason(exc: OperationalError) -> str:
+    """The driver's last words on its first line ("Connection refused")."""
+    first = (str(exc.orig or exc).splitlines() or [""])[0]
+    return first.rsplit(": ", 1)[-1].strip()
 
 
 def cmd_requests(args: argparse.Namespace, settings: Settings) -> int:
@@ -73,11 +103,28 @@ def cmd_requests(args: argparse.Namespace, settings: Settings) -> int:
     for item in items:
         print(
             f"#{item.id}\t{item.kind}\t{item.status}\t{item.requester}\t"
-            f"{item.assignee or '-'}\t{item.school}\t{item.created_at:%Y-%m-%d %H:%M}"
+            f"{item.assignee or '-'}\t{item.school}\t{local_time(ctx, item)}"
         )
     if not items:
         print("geen verzoeken / no requests")
     return EXIT_OK
+
+
+def local_time(ctx: Context, item: RequestSummary) -> str:
+    """When `item` was made, in its school's zone, with the zone named: 2026-12-07 14:05 CET."""
+    return _in_zone(item.created_at, school_zone(ctx, item.school))
+
+
+def school_zone(ctx: Context, school_id: str) -> ZoneInfo:
+    """The zone of the school in the org file; Europe/Amsterdam for a school no longer there."""
+    try:
+        return ctx.org.school(school_id).hours.zone
+    except KeyError:
+        return ZoneInfo(DEFAULT_TIMEZONE)
+
+
+def _in_zone(moment: datetime, zone: ZoneInfo) -> str:
+    return as_utc(moment).astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def _show(ctx: Context, request_id: int) -> int:
@@ -140,11 +187,13 @@ def cmd_purge(_args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
-    """Print the report (text or JSON); with --html, also write the page with charts."""
+    """Print the report as text or JSON; with --html, write the page with charts instead."""
     from bot.report import build_report, render_text
 
     ctx = build_context(settings)
     moment = ctx.clock.now()
+    if args.since is not None and args.since > moment:
+        return _since_in_the_future(args.since, moment)
     report = build_report(
         ctx.store,
         ctx.knowledge_for(settings.school),
@@ -155,33 +204,47 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     )
     if args.json:
         print(json.dumps(dataclasses.asdict(report), default=str, ensure_ascii=False, indent=2))
-    else:
+    elif not args.html:
         sys.stdout.write(render_text(report))
-    if args.html:
-        return _write_html(report, args.html)
-    return EXIT_OK
+    return _write_html(report, args.html) if args.html else EXIT_OK
+
+
+def _since_in_the_future(since: datetime, moment: datetime) -> int:
+    day, today = f"{since:%Y-%m-%d}", f"{moment:%Y-%m-%d %H:%M} UTC"
+    print(
+        f"policybot report: --since {day} ligt in de toekomst (nu: {today}); "
+        f"kies een eerdere datum / is in the future (now: {today}); choose an earlier date",
+        file=sys.stderr,
+    )
+    return EXIT_FAIL
 
 
 def _write_html(report: Report, path: Path) -> int:
     from bot.report_html import render_html  # matplotlib: only when a page is asked for
 
+    return _write_file("report", path, render_html(report))
+
+
+def _write_file(command: str, path: Path, text: str) -> int:
     try:
-        path.write_text(render_html(report), encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        print(f"policybot report: cannot write {path}: {exc.strerror}", file=sys.stderr)
+        print(f"policybot {command}: cannot write {path}: {exc.strerror}", file=sys.stderr)
         return EXIT_FAIL
     print(f"written: {path}", file=sys.stderr)
     return EXIT_OK
 
 
 def cmd_record(args: argparse.Namespace, settings: Settings) -> int:
-    """Write a person's record as Markdown."""
-    text = export_record(build_context(settings), args.user)
+    """Write a person's record as Markdown; an unknown person is an error."""
+    try:
+        text = export_record(build_context(settings), args.user)
+    except UnknownPersonError as exc:
+        print(f"policybot record export: {exc}", file=sys.stderr)
+        return EXIT_FAIL
     if args.out:
-        args.out.write_text(text, encoding="utf-8")
-        print(f"written: {args.out}")
-    else:
-        sys.stdout.write(text)
+        return _write_file("record export", args.out, text)
+    sys.stdout.write(text)
     return EXIT_OK
 
 
@@ -221,6 +284,15 @@ def run_chat(
     settings: Settings, assistant_for: Callable[[str | None], Assistant], user: str | None
 ) -> int:
     """The terminal chat with workflows and notifications, as `user`."""
+    try:
+        return _chat(settings, assistant_for, user)
+    except OperationalError as exc:
+        return database_failure(exc, settings)
+
+
+def _chat(
+    settings: Settings, assistant_for: Callable[[str | None], Assistant], user: str | None
+) -> int:
     from adapters.console.chat import ConsoleChat
     from adapters.console.port import ConsolePort, take_unread
     from bot.dispatcher import Dispatcher

@@ -29,8 +29,24 @@ from bot.workflows.base import FINAL_STATES, Context, name_of, now
 PURGED_TEXT = "_(verwijderd na de bewaartermijn / removed after the retention period)_"
 
 
+class UnknownPersonError(LookupError):
+    """`export_record` for someone the org file does not know and the database never saw."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__(
+            f"onbekende persoon {email!r}: niet in het organisatiebestand en geen verzoeken, "
+            f"besluiten of acties / unknown person {email!r}: not in the organisation file "
+            "and no requests, decisions or actions"
+        )
+        self.email = email
+
+
 def export_record(ctx: Context, email: str) -> str:
-    """The Markdown record of `email`: their requests, their decisions, their refusals."""
+    """The Markdown record of `email`: their requests, their decisions, their refusals.
+
+    UnknownPersonError when the org file does not know `email` and nothing is recorded about
+    them (a person who left keeps their record: the database still names them).
+    """
     email = email.strip().lower()
     with ctx.store.transaction() as session:
         own = list(
@@ -52,6 +68,8 @@ def export_record(ctx: Context, email: str) -> str:
                 .order_by(AuditEvent.id)
             )
         )
+        if not (own or decided or refusals) and ctx.org.person(email) is None:
+            raise UnknownPersonError(email)
         lines = _header(ctx, email)
         lines += ["", "## Verzoeken / Requests", ""]
         lines += [line for row in own for line in _request_section(session, ctx, row)] or ["—"]

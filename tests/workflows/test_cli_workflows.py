@@ -113,11 +113,14 @@ def test_report_after_a_terminal_chat(tmp_path: Path) -> None:
     db = tmp_path / "report.db"
     questions = "Mag ik foto's van mijn klas op Instagram zetten?\nWat kost de schoolreis?\n"
     assert policybot("chat", "--user", ANNA, db=db, stdin=questions).returncode == 0
-    page = tmp_path / "report.html"
-    text = policybot("report", "--html", str(page), db=db)
+    text = policybot("report", db=db)
     assert text.returncode == 0, text.stderr
     assert "| A.5 Foto's, film en geluid | 1 | 0 | 0 |" in text.stdout
     assert "- 1× “Wat kost de schoolreis?”" in text.stdout
+    page = tmp_path / "report.html"
+    html = policybot("report", "--html", str(page), db=db)
+    assert (html.returncode, html.stdout) == (0, "")  # the page only, not the Markdown too
+    assert f"written: {page}" in html.stderr
     assert ANNA not in text.stdout and ANNA not in page.read_text(encoding="utf-8")
     assert page.read_text(encoding="utf-8").count("data:image/png;base64,") == 2
     as_json = json.loads(policybot("report", "--json", "--since", "2020-01-01", db=db).stdout)
