@@ -29,8 +29,8 @@ from bot.embedding import Embedder, load_embedder
 from bot.features import Featurizer, FloatArray
 from bot.model import (
     OUT_OF_SCOPE,
+    ClassModel,
     ModelConfig,
-    TrainedModel,
     analyse_examples,
     embed_analyses,
     embed_training_texts,
@@ -66,10 +66,10 @@ class Index:
     knowledge: Knowledge
     analyzer: Analyzer
     config: MatcherConfig
-    model: TrainedModel
+    model: ClassModel
     featurizer: Featurizer
     embedder: Embedder | None
-    fast_model: TrainedModel | None
+    fast_model: ClassModel | None
     fast_featurizer: Featurizer | None
     phrasings: list[list[str]]
     folded_phrasings: list[list[str]]
@@ -118,7 +118,7 @@ def build_index(
 
 
 _DEFAULT_EMBEDDERS: dict[str, Embedder | None] = {}
-_TRAINED: dict[str, TrainedModel] = {}
+_TRAINED: dict[str, ClassModel] = {}
 _LOCK = threading.Lock()
 
 
@@ -137,7 +137,7 @@ def trained_model(
     corpus: Sequence[str],
     config: ModelConfig,
     embedder: Embedder | None,
-) -> TrainedModel:
+) -> ClassModel:
     """The model for this knowledge: from memory, from the disk cache, or trained now."""
     name = embedder.name if embedder is not None else None
     examples = training_examples(knowledge, config)
@@ -196,7 +196,7 @@ def clause_probabilities(analysis: Analysis, index: Index) -> FloatArray:
     return result
 
 
-def _in_order(probabilities: FloatArray, source: TrainedModel, target: TrainedModel) -> FloatArray:
+def _in_order(probabilities: FloatArray, source: ClassModel, target: ClassModel) -> FloatArray:
     """`probabilities` of `source`'s classes, reordered as `target`'s classes."""
     if source.classes == target.classes:
         return probabilities

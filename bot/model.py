@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 from bot import model_cache
 from bot.analysis import Analysis, Analyzer
 from bot.embedding import Embedder
 from bot.features import FeatureState, Featurizer, FloatArray, Matrix
 from bot.models import Knowledge, Lang
+from bot.neighbours import NeighbourModel, fit_neighbours
 
 OUT_OF_SCOPE = "_out_of_scope"
 """The class of questions the protocol does not answer."""
@@ -34,6 +34,9 @@ class ModelConfig:
     clause_text_weight: float = 0.5
     out_of_scope_weight: float = 1.0
     max_iter: int = 200
+    max_regression_clauses: int = 1_000
+    """Above this many clauses the model keeps nearest phrasings (bot/neighbours.py): the
+    regression's weights would no longer fit in memory."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,10 @@ class TrainedModel:
         exp = np.exp(scores)
         result: FloatArray = exp / exp.sum(axis=1, keepdims=True)
         return result
+
+
+ClassModel = TrainedModel | NeighbourModel
+"""Either kind of trained model: both give `probabilities(rows)` over `classes`."""
 
 
 def training_examples(knowledge: Knowledge, config: ModelConfig) -> list[Example]:
@@ -128,19 +135,35 @@ def train(
     *,
     config: ModelConfig,
     embedder: str | None,
-) -> TrainedModel:
-    """Fit the featurizer and the regression on labelled analyses."""
+) -> ClassModel:
+    """Fit the featurizer, then the regression (or, for very many clauses, nearest phrasings)."""
     featurizer = Featurizer.fit(analyses, embeddings, embedding_weight=config.embedding_weight)
     rows = featurizer.transform(analyses, embeddings)
     labels = np.array([e.label for e in examples])
+    if len(set(labels.tolist()) - {OUT_OF_SCOPE}) > config.max_regression_clauses:
+        return fit_neighbours(featurizer.state, rows, labels, embedder)
     weights = np.array([e.weight for e in examples], dtype=np.float64)
+    return fit_regression(featurizer.state, rows, labels, weights, config, embedder)
+
+
+def fit_regression(
+    features: FeatureState,
+    rows: Matrix,
+    labels: np.ndarray,
+    weights: FloatArray,
+    config: ModelConfig,
+    embedder: str | None,
+) -> TrainedModel:
+    """A multinomial logistic regression over the rows, kept as plain arrays."""
+    from sklearn.linear_model import LogisticRegression  # imported by training only
+
     # Newton-CG converges in a few exact steps here: several times faster than L-BFGS.
     regression = LogisticRegression(
         C=config.regularisation, solver="newton-cg", max_iter=config.max_iter
     )
     regression.fit(rows, labels, sample_weight=weights)
     return TrainedModel(
-        features=featurizer.state,
+        features=features,
         classes=tuple(str(c) for c in regression.classes_),
         coef=np.asarray(regression.coef_, dtype=np.float64),
         intercept=np.asarray(regression.intercept_, dtype=np.float64),

@@ -27,11 +27,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 import sklearn
 
 from bot.features import FEATURE_VERSION, FeatureState, FloatArray
-from bot.model import Example, ModelConfig, TrainedModel
+from bot.model import ClassModel, Example, ModelConfig, TrainedModel
 from bot.models import Lexicon
+from bot.neighbours import NeighbourModel
 
 LOG = logging.getLogger("policybot.model")
 CACHE_ENV = "POLICYBOT_MODEL_CACHE"
@@ -80,7 +82,7 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def load(key: str, folder: Path | None = None) -> TrainedModel | None:
+def load(key: str, folder: Path | None = None) -> ClassModel | None:
     """The cached model for `key`, or None when there is none or it cannot be read."""
     path = (folder or cache_folder()) / f"{key}.npz"
     try:
@@ -93,7 +95,7 @@ def load(key: str, folder: Path | None = None) -> TrainedModel | None:
         return None
 
 
-def save(key: str, model: TrainedModel, folder: Path | None = None) -> Path | None:
+def save(key: str, model: ClassModel, folder: Path | None = None) -> Path | None:
     """Write the model atomically; None (and a warning) when the folder cannot be written."""
     target = folder or cache_folder()
     path = target / f"{key}.npz"
@@ -117,42 +119,72 @@ def _write_atomically(path: Path, arrays: dict[str, Any]) -> bool:
     return True
 
 
-def _to_arrays(model: TrainedModel) -> dict[str, Any]:
+def _to_arrays(model: ClassModel) -> dict[str, Any]:
+    neighbours = isinstance(model, NeighbourModel)
     meta = {
+        "kind": "neighbours" if neighbours else "regression",
         "classes": list(model.classes),
         "embedder": model.embedder,
         "embedding_weight": model.features.embedding_weight,
         "char_vocabulary": model.features.char_vocabulary,
         "word_vocabulary": model.features.word_vocabulary,
     }
-    return {
+    features = {
         "meta": np.array(json.dumps(meta, ensure_ascii=False)),
         "char_idf": model.features.char_idf,
         "word_idf": model.features.word_idf,
-        "coef": model.coef,
-        "intercept": model.intercept,
         "embedding_mean": (
             np.zeros(0) if model.features.embedding_mean is None else model.features.embedding_mean
         ),
     }
+    if isinstance(model, NeighbourModel):
+        return features | _neighbour_arrays(model)
+    return features | {"coef": model.coef, "intercept": model.intercept}
 
 
-def _from_arrays(data: Any) -> TrainedModel:
+def _neighbour_arrays(model: NeighbourModel) -> dict[str, Any]:
+    rows = model.rows
+    return {
+        "rows_data": rows.data,
+        "rows_indices": rows.indices,
+        "rows_indptr": rows.indptr,
+        "rows_shape": np.array(rows.shape),
+        "starts": model.starts,
+        "temperature": np.array(model.temperature),
+    }
+
+
+def _from_arrays(data: Any) -> ClassModel:
     meta = json.loads(str(data["meta"]))
-    features = FeatureState(
-        char_vocabulary=meta["char_vocabulary"],
-        char_idf=data["char_idf"],
-        word_vocabulary=meta["word_vocabulary"],
-        word_idf=data["word_idf"],
-        embedding_weight=float(meta["embedding_weight"]),
-        embedding_mean=data["embedding_mean"] if data["embedding_mean"].size else None,
-    )
+    features = _features_from(data, meta)
+    if meta.get("kind") == "neighbours":
+        shape = tuple(int(n) for n in data["rows_shape"])
+        rows = sp.csr_matrix((data["rows_data"], data["rows_indices"], data["rows_indptr"]), shape)
+        return NeighbourModel(
+            features=features,
+            classes=tuple(meta["classes"]),
+            rows=rows,
+            starts=data["starts"],
+            temperature=float(data["temperature"]),
+            embedder=meta["embedder"],
+        )
     return TrainedModel(
         features=features,
         classes=tuple(meta["classes"]),
         coef=data["coef"],
         intercept=data["intercept"],
         embedder=meta["embedder"],
+    )
+
+
+def _features_from(data: Any, meta: dict[str, Any]) -> FeatureState:
+    return FeatureState(
+        char_vocabulary=meta["char_vocabulary"],
+        char_idf=data["char_idf"],
+        word_vocabulary=meta["word_vocabulary"],
+        word_idf=data["word_idf"],
+        embedding_weight=float(meta["embedding_weight"]),
+        embedding_mean=data["embedding_mean"] if data["embedding_mean"].size else None,
     )
 
 
