@@ -43,7 +43,6 @@ ANSWER_KINDS = frozenset({"answer", "did_you_mean"})
 
 FEEDBACK_THANKS = "Bedankt voor je feedback! / Thanks for your feedback!"
 COMING_SOON = "Deze stap komt binnenkort in Slack. / This step is coming to Slack soon."
-SHARED = "Gedeeld in het kanaal. / Shared in the channel."
 SHARE_LABEL = Localized(nl="Deel in het kanaal", en="Share in channel")
 HELPFUL_LABEL = Localized(nl="👍 Nuttig", en="👍 Helpful")
 UNHELPFUL_LABEL = Localized(nl="👎 Niet nuttig", en="👎 Not helpful")

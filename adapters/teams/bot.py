@@ -45,8 +45,6 @@ MAX_ATTEMPTS = 3
 MAX_RETRY_DELAY = 2.0
 BAD_REQUEST = 400
 
-SendHook = Callable[[TurnContext, list[Activity], Callable[[], Awaitable[Any]]], Awaitable[Any]]
-
 
 @dataclass(frozen=True)
 class TeamsServices:

@@ -117,13 +117,6 @@ def teams_disabled(missing: tuple[str, ...]) -> Handler:
     return handler
 
 
-def answer_queue(workflows: TeamsWorkflows | None) -> AnswerQueue | None:
-    """Where answers the connector did not take are kept: the workflows' database, if any."""
-    if workflows is None:
-        return None
-    return AnswerQueue(workflows.ctx.store, workflows.ctx.clock, "teams")
-
-
 class TeamsMessagesHandler:
     """The aiohttp handler for `POST /api/messages`.
 
