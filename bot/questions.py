@@ -6,6 +6,10 @@ the knowledge should learn from (declined, did-you-mean, or answered with low co
 with email addresses and phone numbers masked, and `policybot purge` blanks it after the
 retention period.
 
+Noise never enters the log (`worth_logging`): numbers, commands, thanks and other one-word
+acknowledgements, emoji, keyboard mashing and SQL-looking text. They are not questions, so they
+would only fill the report's counts and the review queue.
+
 Recording never costs staff their answer: a database fault is logged (without the text) and
 the answer still goes out.
 """
@@ -41,6 +45,29 @@ INSERT = insert(QuestionRow)  # built once; executed with a list of rows (execut
 
 Row = dict[str, Any]
 
+CHAT_WORDS = frozenset(
+    {"exit", "quit", "stop", "doei", "help", "hulp", "menu", "annuleer", "cancel", "start"}
+)
+ACKNOWLEDGEMENTS = frozenset(
+    {
+        *("bedankt", "dank", "dankje", "dankjewel", "dankuwel", "je", "u", "wel", "jullie"),
+        *("thanks", "thank", "you", "thx", "ty", "cheers", "merci"),
+        *("ok", "oke", "oké", "okay", "okee", "oki", "prima", "top", "super", "mooi", "fijn"),
+        *("goed", "cool", "great", "nice", "perfect", "ja", "nee", "yes", "no", "hoi", "hallo"),
+        *("hi", "hello", "hey", "bye", "groetjes", "duidelijk", "helder", "lol", "haha"),
+    }
+)
+KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+KEY_RUN = 4  # this many neighbouring keys in a row ("asdf", "hjkl") is mashing, not a word
+VOWELS = frozenset("aeiouyáéíóúëïöüè")
+WORD = re.compile(r"[^\W\d_]+")
+SQL = re.compile(
+    r"('\s*(;|or\s+'?\w+'?\s*=)|;\s*(drop|delete|insert|update|select|alter|truncate|exec)\b"
+    r"|\b(drop|truncate|alter)\s+table\b|\bunion\s+(all\s+)?select\b|\bselect\s+\*\s+from\b"
+    r"|\binsert\s+into\b|\bxp_cmdshell\b)",
+    re.IGNORECASE,
+)
+
 
 class QuestionLog(Protocol):
     """Where the assistant in service records the questions it handled."""
@@ -48,6 +75,37 @@ class QuestionLog(Protocol):
     def record(self, message: IncomingMessage, reply: Reply) -> None:
         """Record one question and the reply it got."""
         ...
+
+
+def worth_logging(text: str) -> bool:
+    """Whether a message is a question worth logging: not a number, a command, a thank-you,
+    emoji, keyboard mashing ("asdfghjkl") or SQL-looking text ("'; DROP TABLE x; --").
+
+    The one rule every recorder applies, so noise never reaches the report or the review queue.
+    """
+    stripped = text.strip()
+    words = WORD.findall(stripped.casefold())
+    if not words or stripped.startswith("/") or SQL.search(stripped):
+        return False
+    if len(words) == 1 and words[0] in CHAT_WORDS:
+        return False
+    return not all(w in ACKNOWLEDGEMENTS for w in words) and not all(map(_mashed, words))
+
+
+def _mashed(word: str) -> bool:
+    """Keyboard mashing: a run of neighbouring keys, no vowel at all, or one or two letters
+    repeated ("hhhhh", "ababab")."""
+    if len(word) < 4:
+        return False
+    runs = (word[i : i + KEY_RUN] for i in range(len(word) - KEY_RUN + 1))
+    on_a_row = any(run in row or run in row[::-1] for run in runs for row in KEYBOARD_ROWS)
+    return on_a_row or not VOWELS.intersection(word) or (len(word) >= 5 and len(set(word)) <= 2)
+
+
+def loggable(message: IncomingMessage, reply: Reply) -> bool:
+    """Whether a handled message goes into the question log: a question, answered or declined
+    (greetings and help are not), that is `worth_logging`."""
+    return reply.kind in LOGGED_KINDS and worth_logging(message.text)
 
 
 def needs_review(reply: Reply, *, low_confidence: float = LOW_CONFIDENCE) -> bool:
@@ -90,8 +148,9 @@ class DbQuestionLog:
         self.clock = clock or SystemClock()
 
     def record(self, message: IncomingMessage, reply: Reply) -> None:
-        """Insert one row for an answered or declined question; greetings are not logged."""
-        if reply.kind not in LOGGED_KINDS:
+        """Insert one row for an answered or declined question; greetings and noise are not
+        logged."""
+        if not loggable(message, reply):
             return
         try:
             insert_rows(self.store, [question_row(message, reply, self.clock.now())])
@@ -126,8 +185,9 @@ class BatchingQuestionLog:
         self._writer.start()
 
     def record(self, message: IncomingMessage, reply: Reply) -> None:
-        """Queue one row for an answered or declined question; greetings are not logged."""
-        if reply.kind in LOGGED_KINDS:
+        """Queue one row for an answered or declined question; greetings and noise are not
+        logged."""
+        if loggable(message, reply):
             self._queue.put(question_row(message, reply, self.clock.now()))
 
     def close(self, timeout: float = 10.0) -> None:
