@@ -1,9 +1,10 @@
 """`policybot report`: what staff ask, what the knowledge misses, and how the workflows run.
 
 Everything here is an aggregate. It names no person: questions were logged without user ids
-(bot/questions.py), 👍/👎 are counted per clause, and doubt checks and escalations are counted
-per school. Question texts appear only in the improvement queue, only for questions the
-assistant declined or was unsure of, and never once they are older than the retention period.
+(bot/questions.py), feedback (helpful / not helpful) is counted per clause, and doubt checks
+and escalations are counted per school. Question texts appear only in the improvement queue,
+only for questions the assistant declined or was unsure of, and never once they are older than
+the retention period.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ Row = TypeVar("Row", bound=Base)
 
 @dataclass(frozen=True)
 class ClauseLine:
-    """One clause: how often it was the answer, and its 👍/👎."""
+    """One clause: how often it was the answer, and its feedback (helpful / not helpful)."""
 
     clause_id: str
     number: str
@@ -64,6 +65,56 @@ class SchoolLine:
     escalations: int
     acknowledged: int
     median_ack_minutes: float | None
+
+    @property
+    def median_decision_seconds(self) -> float | None:
+        """The median time to a decision in seconds (the renderers choose the unit)."""
+        hours = self.median_decision_hours
+        return None if hours is None else hours * 3600
+
+    @property
+    def median_ack_seconds(self) -> float | None:
+        """The median time to an acknowledgement in seconds."""
+        minutes = self.median_ack_minutes
+        return None if minutes is None else minutes * 60
+
+
+@dataclass(frozen=True)
+class TimeUnit:
+    """A unit to show durations in: its length, symbol and names."""
+
+    seconds: float
+    symbol: str
+    nl: str
+    en: str
+
+
+UNITS = (
+    TimeUnit(1, "s", "seconden", "seconds"),
+    TimeUnit(60, "min", "minuten", "minutes"),
+    TimeUnit(3600, "h", "uren", "hours"),
+    TimeUnit(86400, "d", "dagen", "days"),
+)
+
+
+def unit_for(seconds: float) -> TimeUnit:
+    """The largest unit in which `seconds` is at least 2 (seconds below two minutes)."""
+    fitting = [unit for unit in UNITS if seconds >= 2 * unit.seconds]
+    return fitting[-1] if fitting else UNITS[0]
+
+
+def format_duration(seconds: float | None) -> str:
+    """A duration in the unit that fits it: "12 s", "10 min", "2.5 h", "3 d"."""
+    if seconds is None:
+        return "–"
+    unit = unit_for(seconds)
+    return f"{short_number(seconds / unit.seconds)} {unit.symbol}"
+
+
+def short_number(value: float) -> str:
+    """`value` with one decimal below 10 and none above, without a trailing ".0"."""
+    text = f"{value:.1f}" if abs(value) < 10 else f"{value:.0f}"
+    return text.removesuffix(".0")
 
 
 @dataclass(frozen=True)
@@ -229,11 +280,12 @@ def _median(durations: list[timedelta], unit: timedelta) -> float | None:
 HEADINGS = {
     "title": "Rapport sociale-mediaprotocol / Social-media protocol report",
     "questions": "Vragen / Questions",
-    "clauses": "Vragen en 👍/👎 per artikel / Questions and 👍/👎 per clause",
+    "clauses": "Vragen en feedback per artikel / Questions and feedback per clause",
     "queue": "Niet of onzeker beantwoord, gegroepeerd / Unanswered or uncertain, grouped",
     "schools": "Twijfelchecks en escalaties per school / Doubt checks and escalations per school",
     "none": "(niets in deze periode / nothing in this period)",
 }
+HELPFUL, UNHELPFUL = "nuttig / helpful", "niet nuttig / not helpful"
 
 
 def render_text(report: Report) -> str:
@@ -266,7 +318,10 @@ def _summary(report: Report) -> list[str]:
 def _clause_table(lines: tuple[ClauseLine, ...]) -> list[str]:
     if not lines:
         return [HEADINGS["none"]]
-    rows = ["| artikel / clause | vragen / asked | 👍 | 👎 |", "|---|---:|---:|---:|"]
+    rows = [
+        f"| artikel / clause | vragen / asked | {HELPFUL} | {UNHELPFUL} |",
+        "|---|---:|---:|---:|",
+    ]
     rows += [f"| {c.number} {c.title} | {c.asked} | {c.helpful} | {c.unhelpful} |" for c in lines]
     return rows
 
@@ -293,15 +348,7 @@ def _school_table(schools: tuple[SchoolLine, ...]) -> list[str]:
     for s in schools:
         rows.append(
             f"| {s.school} | {s.doubt_checks} | {s.decided} | "
-            f"{_hours(s.median_decision_hours)} | {s.escalations} | {s.acknowledged} | "
-            f"{_minutes(s.median_ack_minutes)} |"
+            f"{format_duration(s.median_decision_seconds)} | {s.escalations} | "
+            f"{s.acknowledged} | {format_duration(s.median_ack_seconds)} |"
         )
     return rows
-
-
-def _hours(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f} h"
-
-
-def _minutes(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0f} min"

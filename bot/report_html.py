@@ -13,12 +13,33 @@ from html import escape
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure  # the object API: no pyplot state, no screen needed
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from bot.report import HEADINGS, Report, period_line
+from bot.report import (
+    HEADINGS,
+    HELPFUL,
+    UNHELPFUL,
+    ClauseLine,
+    Report,
+    SchoolLine,
+    format_duration,
+    period_line,
+    unit_for,
+)
 
 MAX_BARS = 25
-HELPFUL, UNHELPFUL, BLUE, ORANGE = "#2e7d32", "#c62828", "#1565c0", "#ef6c00"
+HELPFUL_GREEN, UNHELPFUL_RED, BLUE, ORANGE = "#2e7d32", "#c62828", "#1565c0", "#ef6c00"
+# A time axis spans at least this much of its unit, so a short median looks short.
+AXIS_AT_LEAST = {"s": 60, "min": 60, "h": 24, "d": 7}
+NICE_STEPS = [1, 2, 2.5, 3, 5, 6, 10]
+NO_FEEDBACK = (
+    "Nog geen feedback (nuttig / niet nuttig) in deze periode. / "
+    "No feedback (helpful / not helpful) yet in this period."
+)
+NO_TIMES = (
+    "Nog geen besluiten of bevestigingen in deze periode. / "
+    "No decisions or acknowledgements yet in this period."
+)
 
 STYLE = """
 body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
@@ -29,7 +50,7 @@ td.n{text-align:right}img{max-width:100%}li small{color:#666}
 
 def render_html(report: Report) -> str:
     """The whole page."""
-    body = [f"<h1>{escape(HEADINGS['title'])}</h1>", _period(report), _summary(report)]
+    body = [f"<h1>{escape(HEADINGS['title'])}</h1>", _period(report), *_summary(report)]
     body += _clauses_section(report)
     body += _queue_section(report)
     body += _schools_section(report)
@@ -44,56 +65,75 @@ def _period(report: Report) -> str:
     return f"<p>{escape(period_line(report))}</p>"
 
 
-def _summary(report: Report) -> str:
+def _summary(report: Report) -> list[str]:
+    heading = f"<h2>{escape(HEADINGS['questions'])}</h2>"
+    if report.questions == 0:
+        return [heading, _text(HEADINGS["none"])]
     figure = Figure(figsize=(6, 1.6))
     axes = figure.subplots()
     labels = ["beantwoord / answered", "bedoelde je? / did you mean", "afgewezen / declined"]
     values = [report.answered, report.unsure, report.declined]
-    axes.barh(labels, values, color=[BLUE, ORANGE, UNHELPFUL])
+    axes.barh(labels, values, color=[BLUE, ORANGE, UNHELPFUL_RED])
     axes.invert_yaxis()
     axes.set_xlabel(f"{report.questions} vragen / questions")
     _whole_numbers(axes)
-    return f"<h2>{escape(HEADINGS['questions'])}</h2>{_image(figure, 'questions by outcome')}"
+    return [heading, _image(figure, "questions by outcome")]
 
 
 def _clauses_section(report: Report) -> list[str]:
     parts = [f"<h2>{escape(HEADINGS['clauses'])}</h2>"]
     if not report.clauses:
-        return [*parts, f"<p>{escape(HEADINGS['none'])}</p>"]
-    parts.append(_image(_clause_chart(report), "questions and feedback per clause"))
+        return [*parts, _text(HEADINGS["none"])]
+    parts.append(_image(clause_chart(report), "questions and feedback per clause"))
+    if not any(_has_votes(line) for line in report.clauses):
+        parts.append(_text(NO_FEEDBACK))
     rows = "".join(
         f"<tr><td>{escape(c.number)} {escape(c.title)}</td><td class=n>{c.asked}</td>"
         f"<td class=n>{c.helpful}</td><td class=n>{c.unhelpful}</td></tr>"
         for c in report.clauses
     )
-    head = "<tr><th>artikel / clause</th><th>vragen / asked</th><th>👍</th><th>👎</th></tr>"
+    head = (
+        f"<tr><th>artikel / clause</th><th>vragen / asked</th><th>{escape(HELPFUL)}</th>"
+        f"<th>{escape(UNHELPFUL)}</th></tr>"
+    )
     return [*parts, f"<table>{head}{rows}</table>"]
 
 
-def _clause_chart(report: Report) -> Figure:
+def clause_chart(report: Report) -> Figure:
+    """Questions per clause; beside it the feedback, only when there is any."""
     lines = report.clauses[:MAX_BARS]
-    figure = Figure(figsize=(10, 0.35 * len(lines) + 1.2))
-    asked, votes = figure.subplots(1, 2, sharey=True)
+    with_votes = any(_has_votes(line) for line in lines)
+    columns = 2 if with_votes else 1
+    figure = Figure(figsize=(5 * columns, 0.35 * len(lines) + 1.2))
+    panels = figure.subplots(1, columns, sharey=True, squeeze=False)[0]
     labels = [line.number for line in lines]
-    asked.barh(labels, [line.asked for line in lines], color=BLUE)
-    asked.set_title("vragen / questions")
-    _whole_numbers(asked)
-    _whole_numbers(votes)
-    asked.invert_yaxis()
-    votes.barh(labels, [line.helpful for line in lines], color=HELPFUL, label="nuttig / helpful")
-    votes.barh(
-        labels, [-line.unhelpful for line in lines], color=UNHELPFUL, label="niet / not helpful"
-    )
-    votes.set_title("nuttig / helpful  –  niet / not")
-    votes.legend(fontsize=8)
-    votes.axvline(0, color="#888", linewidth=0.8)
+    panels[0].barh(labels, [line.asked for line in lines], color=BLUE)
+    panels[0].set_title("vragen / questions")
+    _whole_numbers(panels[0])
+    panels[0].invert_yaxis()
+    if with_votes:
+        _votes_panel(panels[1], labels, lines)
     return figure
+
+
+def _has_votes(line: ClauseLine) -> bool:
+    return line.helpful + line.unhelpful > 0
+
+
+def _votes_panel(axes: Axes, labels: list[str], lines: tuple[ClauseLine, ...]) -> None:
+    axes.barh(labels, [line.helpful for line in lines], color=HELPFUL_GREEN, label=HELPFUL)
+    axes.barh(labels, [-line.unhelpful for line in lines], color=UNHELPFUL_RED, label=UNHELPFUL)
+    axes.set_title("feedback")
+    axes.set_xlabel(f"← {UNHELPFUL}  ·  {HELPFUL} →", fontsize=9)
+    axes.axvline(0, color="#888", linewidth=0.8)
+    _whole_numbers(axes)
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{abs(x):g}"))
 
 
 def _queue_section(report: Report) -> list[str]:
     parts = [f"<h2>{escape(HEADINGS['queue'])}</h2>"]
     if not report.queue:
-        return [*parts, f"<p>{escape(HEADINGS['none'])}</p>"]
+        return [*parts, _text(HEADINGS["none"])]
     items = "".join(
         f"<li><b>{group.count}×</b> “{escape(group.text)}”"
         + "".join(f"<br><small>“{escape(example)}”</small>" for example in group.examples)
@@ -106,43 +146,75 @@ def _queue_section(report: Report) -> list[str]:
 def _schools_section(report: Report) -> list[str]:
     parts = [f"<h2>{escape(HEADINGS['schools'])}</h2>"]
     if not report.schools:
-        return [*parts, f"<p>{escape(HEADINGS['none'])}</p>"]
-    parts.append(_image(_school_chart(report), "median times per school"))
+        return [*parts, _text(HEADINGS["none"])]
+    chart = school_chart(report)
+    parts.append(_text(NO_TIMES) if chart is None else _image(chart, "median times per school"))
     head = (
         "<tr><th>school</th><th>twijfelchecks / doubt checks</th><th>besloten / decided</th>"
-        "<th>mediaan besluit (uur) / median decision (h)</th><th>escalaties / escalations</th>"
-        "<th>bevestigd / acknowledged</th><th>mediaan bevestiging (min) / median ack (min)</th>"
-        "</tr>"
+        "<th>mediaan besluit / median decision</th><th>escalaties / escalations</th>"
+        "<th>bevestigd / acknowledged</th><th>mediaan bevestiging / median ack</th></tr>"
     )
-    rows = "".join(
-        f"<tr><td>{escape(s.school)}</td><td class=n>{s.doubt_checks}</td>"
-        f"<td class=n>{s.decided}</td><td class=n>{_number(s.median_decision_hours)}</td>"
-        f"<td class=n>{s.escalations}</td><td class=n>{s.acknowledged}</td>"
-        f"<td class=n>{_number(s.median_ack_minutes)}</td></tr>"
-        for s in report.schools
-    )
+    rows = "".join(_school_row(s) for s in report.schools)
     return [*parts, f"<table>{head}{rows}</table>"]
 
 
-def _school_chart(report: Report) -> Figure:
+def _school_row(s: SchoolLine) -> str:
+    return (
+        f"<tr><td>{escape(s.school)}</td><td class=n>{s.doubt_checks}</td>"
+        f"<td class=n>{s.decided}</td><td class=n>{format_duration(s.median_decision_seconds)}</td>"
+        f"<td class=n>{s.escalations}</td><td class=n>{s.acknowledged}</td>"
+        f"<td class=n>{format_duration(s.median_ack_seconds)}</td></tr>"
+    )
+
+
+def school_chart(report: Report) -> Figure | None:
+    """The median times per school, each panel in the unit its data needs; None without any."""
     schools = report.schools
-    figure = Figure(figsize=(10, 0.4 * len(schools) + 1.2))
-    decision, ack = figure.subplots(1, 2, sharey=True)
+    measures = [
+        (
+            "mediaan tot besluit / median to decision",
+            BLUE,
+            [s.median_decision_seconds for s in schools],
+        ),
+        (
+            "mediaan tot bevestiging / median to ack",
+            ORANGE,
+            [s.median_ack_seconds for s in schools],
+        ),
+    ]
+    shown = [m for m in measures if any(v is not None for v in m[2])]
+    if not shown:
+        return None
+    figure = Figure(figsize=(5 * len(shown), 0.4 * len(schools) + 1.6))
+    panels = figure.subplots(1, len(shown), sharey=True, squeeze=False)[0]
     names = [s.school for s in schools]
-    decision.barh(names, [s.median_decision_hours or 0 for s in schools], color=BLUE)
-    decision.set_title("mediaan tot besluit (uur) / median to decision (h)", fontsize=9)
-    decision.invert_yaxis()
-    ack.barh(names, [s.median_ack_minutes or 0 for s in schools], color=ORANGE)
-    ack.set_title("mediaan tot bevestiging (min) / median to ack (min)", fontsize=9)
+    for axes, (title, color, values) in zip(panels, shown, strict=True):
+        _time_panel(axes, names, values, color)
+        axes.set_title(title, fontsize=9)
+    panels[0].invert_yaxis()
     return figure
+
+
+def _time_panel(axes: Axes, names: list[str], seconds: list[float | None], color: str) -> None:
+    """Bars in the unit of the longest time, each labelled with its own duration."""
+    unit = unit_for(max(v for v in seconds if v is not None))
+    values = [(v or 0) / unit.seconds for v in seconds]
+    bars = axes.barh(names, values, color=color)
+    axes.bar_label(bars, labels=[format_duration(v) for v in seconds], padding=3, fontsize=8)
+    locator = MaxNLocator(nbins=6, steps=NICE_STEPS)
+    room = max(max(values) * 1.3, AXIS_AT_LEAST[unit.symbol])  # for the labels beside the bars
+    axes.set_xlim(0, locator.tick_values(0, room)[-1])  # end on a tick
+    axes.set_xlabel(f"{unit.nl} / {unit.en}")
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:g}"))
 
 
 def _whole_numbers(axes: Axes) -> None:
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
-def _number(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}"
+def _text(text: str) -> str:
+    return f"<p>{escape(text)}</p>"
 
 
 def _image(figure: Figure, alt: str) -> str:
