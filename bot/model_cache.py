@@ -143,12 +143,12 @@ def _to_arrays(model: ClassModel) -> dict[str, Any]:
 
 
 def _neighbour_arrays(model: NeighbourModel) -> dict[str, Any]:
-    rows = model.rows
+    matrix = model.by_feature
     return {
-        "rows_data": rows.data,
-        "rows_indices": rows.indices,
-        "rows_indptr": rows.indptr,
-        "rows_shape": np.array(rows.shape),
+        "by_feature_data": matrix.data,
+        "by_feature_indices": matrix.indices,
+        "by_feature_indptr": matrix.indptr,
+        "by_feature_shape": np.array(matrix.shape),
         "starts": model.starts,
         "temperature": np.array(model.temperature),
     }
@@ -158,12 +158,10 @@ def _from_arrays(data: Any) -> ClassModel:
     meta = json.loads(str(data["meta"]))
     features = _features_from(data, meta)
     if meta.get("kind") == "neighbours":
-        shape = tuple(int(n) for n in data["rows_shape"])
-        rows = sp.csr_matrix((data["rows_data"], data["rows_indices"], data["rows_indptr"]), shape)
         return NeighbourModel(
             features=features,
             classes=tuple(meta["classes"]),
-            rows=rows,
+            by_feature=_csr(data, "by_feature"),
             starts=data["starts"],
             temperature=float(data["temperature"]),
             embedder=meta["embedder"],
@@ -175,6 +173,12 @@ def _from_arrays(data: Any) -> ClassModel:
         intercept=data["intercept"],
         embedder=meta["embedder"],
     )
+
+
+def _csr(data: Any, name: str) -> Any:
+    shape = tuple(int(n) for n in data[f"{name}_shape"])
+    parts = (data[f"{name}_data"], data[f"{name}_indices"], data[f"{name}_indptr"])
+    return sp.csr_matrix(parts, shape=shape)
 
 
 def _features_from(data: Any, meta: dict[str, Any]) -> FeatureState:

@@ -26,11 +26,13 @@ CHUNK = 256
 
 @dataclass(frozen=True)
 class NeighbourModel:
-    """Training rows grouped by class; `starts[i]` is the first row of class i."""
+    """Training rows grouped by class, kept transposed (one row per feature, one column per
+    training text, so a question's product needs no conversion); `starts[i]` is the first
+    column of class i."""
 
     features: FeatureState
     classes: tuple[str, ...]
-    rows: Matrix  # scipy.sparse CSR, one L2-normalised row per training text, sorted by class
+    by_feature: Matrix  # scipy.sparse CSR (features x texts), columns L2-normalised, by class
     starts: IntArray
     temperature: float
     embedder: str | None
@@ -47,7 +49,7 @@ class NeighbourModel:
         return np.vstack(out) if out else np.zeros((0, len(self.classes)))
 
     def _chunk_similarities(self, rows: Matrix) -> FloatArray:
-        dense = np.asarray((rows @ self.rows.T).todense())
+        dense = np.asarray((rows @ self.by_feature).todense())
         result: FloatArray = np.maximum.reduceat(dense, self.starts, axis=1)
         return result
 
@@ -60,23 +62,26 @@ def fit_neighbours(
     order = np.argsort(class_of_row, kind="stable")
     grouped = sp.csr_matrix(_normalised(rows)[order])
     starts = np.searchsorted(class_of_row[order], np.arange(len(classes))).astype(np.int64)
-    temperature = _learned_temperature(grouped, class_of_row[order], starts)
+    by_feature = sp.csr_matrix(grouped.T)
+    temperature = _learned_temperature(grouped, by_feature, class_of_row[order], starts)
     return NeighbourModel(
         features=features,
         classes=tuple(str(c) for c in classes),
-        rows=grouped,
+        by_feature=by_feature,
         starts=starts,
         temperature=temperature,
         embedder=embedder,
     )
 
 
-def _learned_temperature(rows: Matrix, class_of_row: IntArray, starts: IntArray) -> float:
+def _learned_temperature(
+    rows: Matrix, by_feature: Matrix, class_of_row: IntArray, starts: IntArray
+) -> float:
     """The temperature that best predicts held-out training rows from the others."""
     from scipy.optimize import minimize_scalar  # only training needs the optimiser
 
     picked = np.random.default_rng(0).permutation(rows.shape[0])[:SAMPLE]
-    scores = _leave_one_out_similarities(rows, picked, starts)
+    scores = _leave_one_out_similarities(rows, by_feature, picked, starts)
     truth = class_of_row[picked]
 
     def loss(temperature: float) -> float:
@@ -87,11 +92,13 @@ def _learned_temperature(rows: Matrix, class_of_row: IntArray, starts: IntArray)
     return float(found.x)
 
 
-def _leave_one_out_similarities(rows: Matrix, picked: IntArray, starts: IntArray) -> FloatArray:
+def _leave_one_out_similarities(
+    rows: Matrix, by_feature: Matrix, picked: IntArray, starts: IntArray
+) -> FloatArray:
     out = []
     for i in range(0, len(picked), CHUNK):
         chunk = picked[i : i + CHUNK]
-        dense = np.asarray((rows[chunk] @ rows.T).todense())
+        dense = np.asarray((rows[chunk] @ by_feature).todense())
         dense[np.arange(len(chunk)), chunk] = -1.0  # a text is not its own neighbour
         out.append(np.maximum.reduceat(dense, starts, axis=1))
     return np.vstack(out)
