@@ -234,3 +234,20 @@ class QuestionRow(Base):
     clause_id: Mapped[str | None] = mapped_column(String(40), index=True)
     confidence: Mapped[float | None] = mapped_column(Float)
     text: Mapped[str | None] = mapped_column(Text)
+
+
+class ConversationRow(Base):
+    """What one conversation was last about (bot/conversation.py), for follow-up questions.
+
+    Kept for the idle time only (ten minutes by default): rows older than that are deleted
+    whenever a conversation's context is written. No user id; the key is the platform's
+    conversation or thread id.
+    """
+
+    __tablename__ = "conversations"
+
+    key: Mapped[str] = mapped_column(String(KEY), primary_key=True)
+    clause_id: Mapped[str] = mapped_column(String(40))
+    question: Mapped[str] = mapped_column(Text)
+    lang: Mapped[str] = mapped_column(String(2))
+    updated_at: Mapped[datetime] = mapped_column(index=True)
