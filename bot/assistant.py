@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+from rapidfuzz.distance import Levenshtein
+
 from bot import messages as msg
 from bot.matching import Index, build_index, match
 from bot.models import (
+    AnswerVariant,
     Button,
     Clause,
     IncomingMessage,
@@ -15,43 +22,96 @@ from bot.models import (
     Quote,
     Reply,
 )
-from bot.text import MAX_CHARS, fold
+from bot.text import MAX_CHARS, clean, fold, message_parts, states_cue
 
-GREETINGS = frozenset(
-    [
-        "hoi",
-        "hallo",
-        "hey",
-        "hee",
-        "hi",
-        "hello",
-        "hiya",
-        "goedemorgen",
-        "goedemiddag",
-        "goedenavond",
-        "morgen",
-        "dag",
-        "yo",
-        "help",
-        "hulp",
-        "start",
-        "menu",
+SmallTalkKind = Literal["help", "greeting", "thanks", "ack"]
+"""In order of precedence: "hoi, wat kun je?" asks for help, "hoi, bedankt" greets."""
+
+
+def _phrases(text: str) -> tuple[str, ...]:
+    """Comma-separated small-talk phrases, folded like the messages they are compared with."""
+    return tuple(fold(p) for p in text.split(",") if p.strip())
+
+
+_GREETINGS_NL = _phrases(
+    "hoi, hallo, hoihoi, goedemorgen, goede morgen, goedemiddag, goedenmiddag, goedenavond, "
+    "morgen, middag, dag, beste"
+)
+_GREETINGS_EN = _phrases(
+    "hi, hello, hiya, good morning, morning, good afternoon, good evening, hi there, "
+    "hello there, hey there, dear"
+)
+_GREETINGS_ANY = _phrases("hey, hee, yo, start, menu, bot, protocolhulp")
+_HELP_NL = _phrases(
+    "hulp, ik heb hulp nodig, hulp nodig, kun je me helpen, kan je me helpen, kunt u me helpen, "
+    "kunt u mij helpen, wat kun je, wat kan je, wat kun jij, wat kan jij, wat kunt u, wat doe je, "
+    "wat doe jij, wat doet deze bot, wat doet dit, wat is dit, wat is dit voor bot, "
+    "wat is deze bot, wat ben je, wat ben jij, wie ben je, wie ben jij, wie bent u, "
+    "waar ben je voor, waarvoor ben je, waar is dit voor, waar is deze bot voor, "
+    "waarvoor is deze bot, waar dient dit voor, hoe werkt dit, hoe werkt het, "
+    "hoe werkt deze bot, hoe werk je, wat kan ik vragen, wat kan ik je vragen, "
+    "wat kan ik aan je vragen, wat kan ik hier vragen, waar kun je mee helpen, "
+    "waar kun je me mee helpen, waarmee kun je helpen, welke commando's, commando's, opties, "
+    "uitleg"
+)
+_HELP_EN = _phrases(
+    "i need help, need help, can you help me, could you help me, what can you do, "
+    "what do you do, what is this, what is this bot, what is this bot for, what is this for, "
+    "what's this, what's this bot, what's this bot for, what's this for, what are you, "
+    "what are you for, who are you, how does this work, how does it work, "
+    "how does this bot work, how do you work, how do i use this, how do i use you, "
+    "what can i ask, what can i ask you, what should i ask, commands, what commands, "
+    "which commands, options"
+)
+_HELP_ANY = _phrases("help, help me, info")
+_THANKS_NL = _phrases(
+    "bedankt, dank, dank je, dank je wel, dankjewel, dank u, dank u wel, dankuwel, merci, dat helpt"
+)
+_THANKS_EN = _phrases(
+    "thanks, thank you, thank you very much, thanks a lot, many thanks, thx, cheers, that helps"
+)
+_ACKS_NL = _phrases("fijn, duidelijk, helder, top, prima, mooi, begrepen")
+_ACKS_EN = _phrases("great, got it, clear, understood, nice, fine, all right, alright")
+_ACKS_ANY = _phrases("ok, oke, oké, okay, oki, perfect, super, cool")
+FILLERS = frozenset(
+    _phrases(
+        "allemaal, eigenlijk, precies, nou, dan, zoal, zoals, even, ff, nog, eens, heel, erg, "
+        "hartelijk, enorm, wel, hoor, alvast, exactly, actually, again, please, pls, plz, very, "
+        "much, so"
+    )
+)
+"""Words that go with small talk and never make it a question ("wat kun je eigenlijk?")."""
+
+
+def _small_talk_table() -> dict[tuple[str, ...], tuple[SmallTalkKind, Lang | None]]:
+    groups: list[tuple[tuple[str, ...], SmallTalkKind, Lang | None]] = [
+        (_GREETINGS_NL, "greeting", "nl"),
+        (_GREETINGS_EN, "greeting", "en"),
+        (_GREETINGS_ANY, "greeting", None),
+        (_HELP_NL, "help", "nl"),
+        (_HELP_EN, "help", "en"),
+        (_HELP_ANY, "help", None),
+        (_THANKS_NL, "thanks", "nl"),
+        (_THANKS_EN, "thanks", "en"),
+        (_ACKS_NL, "ack", "nl"),
+        (_ACKS_EN, "ack", "en"),
+        (_ACKS_ANY, "ack", None),
     ]
-)
-HELP_PHRASES = frozenset(
-    {
-        "wat kun je",
-        "wat kan je",
-        "wat kun jij",
-        "wat doe je",
-        "what can you do",
-        "how does this work",
-        "hoe werkt dit",
-        "wie ben jij",
-        "wie ben je",
-        "who are you",
-    }
-)
+    return {tuple(p.split()): (kind, lang) for items, kind, lang in groups for p in items}
+
+
+SMALL_TALK = _small_talk_table()
+"""Greetings, requests for help and thanks, folded, with their kind and language (or None)."""
+_LONGEST_TALK = max(len(phrase) for phrase in SMALL_TALK)
+_MIN_TYPO_LENGTH = 6  # "bedankd", "goedemorgn": one typo in a longer single word still counts
+
+
+@dataclass(frozen=True)
+class SmallTalk:
+    """A message made only of greetings, requests for help and thanks, and its language."""
+
+    kind: SmallTalkKind
+    lang: Lang | None
 
 
 class Assistant:
@@ -62,12 +122,14 @@ class Assistant:
         self.index = index or build_index(knowledge)
 
     def handle(self, message: IncomingMessage) -> Reply:
-        """Answer one chat message."""
+        """Answer one chat message: the help for small talk, else what the matcher found."""
+        talk = small_talk(clean(message.text).text)
+        if talk is not None:
+            lang = message.lang or talk.lang or self._language_of(message.text)
+            return self._help(lang, opening=_OPENINGS[talk.kind])
         result = match(message.text, self.index, lang=message.lang)
         if not result.question:
             return self._help(result.lang, kind="empty")
-        if _is_greeting_or_help(result.question):
-            return self._help(result.lang)
         return self.reply_for(result)
 
     def reply_for(self, result: MatchResult) -> Reply:
@@ -80,7 +142,9 @@ class Assistant:
             return self._abstain(result, notes)
         clause = self.knowledge.clause(best.clause_id)
         alternatives = self._alternatives(result) if result.ambiguous else ()
-        reply = self.answer(clause, result.lang, alternatives=alternatives)
+        reply = self.answer(
+            clause, result.lang, alternatives=alternatives, question=result.question
+        )
         explanation = self._explain(result)
         return Reply(
             kind="did_you_mean" if alternatives else "answer",
@@ -95,9 +159,20 @@ class Assistant:
             confidence=best.confidence,
         )
 
-    def answer(self, clause: Clause, lang: Lang, *, alternatives: tuple[Clause, ...] = ()) -> Reply:
-        """The answer for one clause: short text, the quoted clause, and its buttons."""
-        text = clause.answer.get(lang)
+    def answer(
+        self,
+        clause: Clause,
+        lang: Lang,
+        *,
+        alternatives: tuple[Clause, ...] = (),
+        question: str = "",
+    ) -> Reply:
+        """The answer for one clause: short text, the quoted clause, and its buttons.
+
+        With the `question`, a clause's variant answer is chosen when the question already
+        states its condition ("de ouders hebben getekend").
+        """
+        text = answer_for(clause, question).get(lang)
         if alternatives:
             names = ", ".join(f"{c.number} {c.title.get(lang)}" for c in alternatives)
             text = f"{text}\n\n{msg.ALSO_MEANT.get(lang)} {names}?"
@@ -158,21 +233,94 @@ class Assistant:
             kind="out_of_scope", lang=result.lang, text=text, notes=notes, confidence=confidence
         )
 
-    def _help(self, lang: Lang, *, kind: str = "help") -> Reply:
-        text = self._fill(msg.HELP).get(lang)
+    def _help(
+        self, lang: Lang, *, kind: str = "help", opening: Localized = msg.HELP_GREETING
+    ) -> Reply:
+        text = f"{opening.get(lang)} {self._fill(msg.HELP).get(lang)}"
         return Reply(kind="empty" if kind == "empty" else "help", lang=lang, text=text)
+
+    def _language_of(self, text: str) -> Lang:
+        """The analyser's guess, for small talk that does not tell ("help", "ok")."""
+        return self.index.analyzer.analyze(text).lang
 
     def _fill(self, text: Localized) -> Localized:
         values = {"school": self.knowledge.school, "foundation": self.knowledge.foundation}
         return Localized(text.nl.format(**values), text.en.format(**values))
 
 
-def _is_greeting_or_help(question: str) -> bool:
-    folded = fold(question)
-    words = folded.split()
-    if not words or folded in HELP_PHRASES or (words[0] in {"help", "hulp"} and len(words) <= 2):
-        return True
-    return len(words) <= 3 and all(w in GREETINGS for w in words)
+_OPENINGS: dict[SmallTalkKind, Localized] = {
+    "greeting": msg.HELP_GREETING,
+    "help": msg.HELP_GREETING,
+    "thanks": msg.HELP_THANKS,
+    "ack": msg.HELP_ACK,
+}
+
+
+def answer_for(clause: Clause, question: str) -> Localized:
+    """The clause's answer, or its first variant whose condition `question` states."""
+    variant = chosen_variant(clause.variants, question) if question else None
+    return variant.answer if variant is not None else clause.answer
+
+
+def chosen_variant(variants: Sequence[AnswerVariant], question: str) -> AnswerVariant | None:
+    """The first variant with a cue that `question` states (not negated); None if none is."""
+    return next((v for v in variants if states_cue(question, v.cues)), None)
+
+
+def small_talk(question: str) -> SmallTalk | None:
+    """The small talk `question` is made of, or None when any part of it is something else.
+
+    "Goedemorgen! Wat kun je?" is help; "help, mag ik een foto van mijn klas posten?" is a
+    question (a greeting or "help" in front of a question does not hide it).
+    """
+    found: list[tuple[SmallTalkKind, Lang | None]] = []
+    for part in message_parts(question):
+        phrases = _small_talk_phrases(tuple(w for w in part if w not in FILLERS))
+        if phrases is None:
+            return None
+        found += phrases
+    if not found:
+        return None
+    kinds = {kind for kind, _ in found}
+    kind = next(k for k in get_args(SmallTalkKind) if k in kinds)
+    return SmallTalk(kind, _small_talk_language([lang for _, lang in found]))
+
+
+def _small_talk_phrases(words: tuple[str, ...]) -> list[tuple[SmallTalkKind, Lang | None]] | None:
+    """Cover `words` with small-talk phrases, longest first; None if a word is left over."""
+    found = []
+    at = 0
+    while at < len(words):
+        for size in range(min(_LONGEST_TALK, len(words) - at), 0, -1):
+            entry = _small_talk_entry(words[at : at + size])
+            if entry is not None:
+                found.append(entry)
+                at += size
+                break
+        else:
+            return None
+    return found
+
+
+def _small_talk_entry(phrase: tuple[str, ...]) -> tuple[SmallTalkKind, Lang | None] | None:
+    if phrase in SMALL_TALK:
+        return SMALL_TALK[phrase]
+    if len(phrase) != 1 or len(phrase[0]) < _MIN_TYPO_LENGTH:
+        return None
+    near = [
+        entry
+        for known, entry in SMALL_TALK.items()
+        if len(known) == 1 and Levenshtein.distance(phrase[0], known[0], score_cutoff=1) <= 1
+    ]
+    return near[0] if near else None
+
+
+def _small_talk_language(langs: list[Lang | None]) -> Lang | None:
+    """English or Dutch when more of the phrases are; None when they do not tell."""
+    english, dutch = langs.count("en"), langs.count("nl")
+    if english == dutch:
+        return None
+    return "en" if english > dutch else "nl"
 
 
 def _other_button(clause: Clause, lang: Lang) -> Button:

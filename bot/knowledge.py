@@ -7,7 +7,7 @@ that `policybot knowledge check` can print them all at once.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -16,7 +16,8 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.models import Clause, Concept, Knowledge, Lexicon, Localized, OutOfScope
+from bot.models import AnswerVariant, Clause, Concept, Knowledge, Lexicon, Localized, OutOfScope
+from bot.text import NEGATIONS, parse_cue
 
 DEFAULT_SCHOOL = "Het Kofschip"
 DEFAULT_FOUNDATION = "Stichting Proles/ABOL"
@@ -24,6 +25,7 @@ PLACEHOLDERS = ("school", "foundation")
 OUT_OF_SCOPE_FILE = "out_of_scope.yaml"
 MIN_QUESTIONS = {"nl": 8, "en": 4}
 MIN_OUT_OF_SCOPE = {"nl": 100, "en": 60}
+MIN_PREFIX = 3  # letters before a cue word's trailing *: "ond*" would match far too much
 CLAUSE_ID = re.compile(r"^(INTRO|[A-Z][0-9]{1,2})$")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 M = TypeVar("M", bound="BaseModel")
@@ -67,6 +69,16 @@ class QuestionsIn(_Strict):
     en: list[str] = Field(default_factory=list)
 
 
+class CuesIn(_Strict):
+    nl: list[str] = Field(min_length=1)
+    en: list[str] = Field(min_length=1)
+
+
+class VariantIn(_Strict):
+    when: CuesIn
+    answer: LocalizedIn
+
+
 class ClauseIn(_Strict):
     id: str
     section: str
@@ -79,6 +91,7 @@ class ClauseIn(_Strict):
     related: list[str] = Field(default_factory=list)
     action: Literal["doubt_check", "escalate"] | None = None
     threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    variants: list[VariantIn] = Field(default_factory=list)
 
     @field_validator("id")
     @classmethod
@@ -238,6 +251,7 @@ def _check_clause(
         if count < minimum:
             message = f"{count} phrasings, at least {minimum} needed (missing translation?)"
             problems.append(Problem(file, f"{where}: questions.{lang}", message))
+    problems += _check_variants(clause, file)
     for field_name, text in _clause_texts(clause):
         problems += [
             Problem(file, f"{where}: {field_name}", f"unknown placeholder {{{name}}}")
@@ -248,6 +262,11 @@ def _check_clause(
 
 
 def _clause_texts(clause: ClauseIn) -> list[tuple[str, str]]:
+    variant_answers = [
+        (f"variants.{i}.answer.{lang}", getattr(variant.answer, lang))
+        for i, variant in enumerate(clause.variants)
+        for lang in ("nl", "en")
+    ]
     return [
         ("text", clause.text),
         ("text_en", clause.text_en),
@@ -255,7 +274,40 @@ def _clause_texts(clause: ClauseIn) -> list[tuple[str, str]]:
         ("answer.en", clause.answer.en),
         ("title.nl", clause.title.nl),
         ("title.en", clause.title.en),
+        *variant_answers,
     ]
+
+
+def _check_variants(clause: ClauseIn, file: str) -> list[Problem]:
+    """Every cue has words, sensible prefixes and is not only negations; none is repeated."""
+    problems = []
+    first_seen: dict[tuple[str, ...], str] = {}
+    for i, variant in enumerate(clause.variants):
+        for lang in ("nl", "en"):
+            for j, cue in enumerate(getattr(variant.when, lang)):
+                where = f"clause {clause.id}: variants.{i}.when.{lang}.{j}"
+                problems += [Problem(file, where, m) for m in _cue_problems(cue)]
+                words = parse_cue(cue).words
+                if words and words in first_seen:
+                    message = f"cue {cue!r} repeats {first_seen[words]} (the first one wins)"
+                    problems.append(Problem(file, where, message))
+                first_seen.setdefault(words, f"variants.{i}.when.{lang}.{j}")
+    return problems
+
+
+def _cue_problems(cue: str) -> list[str]:
+    parsed = parse_cue(cue)
+    if not parsed.words:
+        return [f"cue {cue!r} has no words"]
+    if all(word in NEGATIONS for word in parsed.words):
+        return [f"cue {cue!r} is only negations, which are never stated"]
+    problems = []
+    for raw in cue.split():
+        if "*" in raw[:-1] or (raw.endswith("*") and len(raw.rstrip("*")) < MIN_PREFIX):
+            problems.append(
+                f"cue word {raw!r}: * only ends a word of at least {MIN_PREFIX} letters"
+            )
+    return problems
 
 
 def check_lexicon(lexicon: LexiconIn, file: str) -> list[Problem]:
@@ -345,6 +397,15 @@ def _to_clause(raw: ClauseIn, protocol: ProtocolIn, school: str, foundation: str
         related=tuple(raw.related),
         action=raw.action,
         threshold=raw.threshold,
+        variants=tuple(_to_variant(v, f) for v in raw.variants),
+    )
+
+
+def _to_variant(raw: VariantIn, f: Callable[[str], str]) -> AnswerVariant:
+    return AnswerVariant(
+        cues_nl=tuple(c.strip() for c in raw.when.nl),
+        cues_en=tuple(c.strip() for c in raw.when.en),
+        answer=Localized(f(raw.answer.nl.strip()), f(raw.answer.en.strip())),
     )
 
 

@@ -6,24 +6,44 @@ from bot.models import Localized
 
 HELP = Localized(
     nl=(
-        "Hoi! Ik beantwoord vragen over het social-media-protocol van {foundation} "
-        "voor {school}. Stel je vraag gewoon in je eigen woorden, bijvoorbeeld:\n"
+        "Ik beantwoord vragen over het social-media-protocol van {foundation} voor {school}. "
+        "Stel je vraag gewoon in je eigen woorden, bijvoorbeeld:\n"
         "• Mag ik foto's van mijn klas op Instagram zetten?\n"
         "• Een leerling stuurt me een vriendschapsverzoek, wat nu?\n"
         "• Mag ik onder de les even op Facebook?\n"
-        "• Een discussie op Facebook over school loopt uit de hand, wat moet ik doen?\n"
-        "Twijfel je over een bericht? Dan kan ik het aan je directeur voorleggen."
+        "Twee dingen regel ik meteen met je directeur:\n"
+        "• /twijfel – twijfel je of een bericht mag (B.3), bijvoorbeeld “Mag ik dit bericht "
+        "over onze sportdag plaatsen?” Typ /twijfel met je concepttekst erachter; ik leg het "
+        "vóór het plaatsen aan je directeur voor.\n"
+        "• /escaleer – loopt een online discussie uit de hand (B.2), bijvoorbeeld “Ouders "
+        "schelden me uit onder een Facebookbericht van school, wat nu?” Typ /escaleer met wat "
+        "er gebeurt; ik waarschuw je directeur meteen.\n"
+        "In Teams werken ook /doubt en /escalate. In Slack kan het ook via de snelkoppelingen "
+        "“Vraag mijn directeur (B.3)” en “Escaleren (B.2)”, en onder elk antwoord over B.2 of "
+        "B.3 staat er een knop voor."
     ),
     en=(
-        "Hi! I answer questions about the social-media protocol of {foundation} for {school}. "
+        "I answer questions about the social-media protocol of {foundation} for {school}. "
         "Just ask in your own words, for example:\n"
         "• Can I post photos of my class on Instagram?\n"
         "• A pupil sent me a friend request, what now?\n"
         "• May I check Facebook during a lesson?\n"
-        "• A Facebook discussion about school is getting out of hand, what should I do?\n"
-        "In doubt about a post? I can put it before your director."
+        "Two things I arrange with your director straight away:\n"
+        "• /doubt (or /twijfel) – in doubt whether a post is allowed (B.3), for example “May I "
+        "post this about our sports day?” Type /doubt followed by your draft; I put it before "
+        "your director before you publish.\n"
+        "• /escalate (or /escaleer) – an online discussion getting out of hand (B.2), for "
+        "example “Parents are abusing me under the school's Facebook post, what now?” Type "
+        "/escalate with what is happening; I alert your director straight away.\n"
+        "In Slack, use /twijfel and /escaleer, or the shortcuts “Vraag mijn directeur (B.3)” "
+        "and “Escaleren (B.2)”; every answer about B.2 or B.3 also has a button for it."
     ),
 )
+"""What the assistant does and how to start the two workflows; an opening goes before it."""
+
+HELP_GREETING = Localized(nl="Hoi!", en="Hi!")
+HELP_THANKS = Localized(nl="Graag gedaan!", en="You're welcome!")
+HELP_ACK = Localized(nl="Prima!", en="Good!")
 
 OUT_OF_SCOPE = Localized(
     nl=(

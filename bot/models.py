@@ -27,6 +27,24 @@ class Localized:
 
 
 @dataclass(frozen=True)
+class AnswerVariant:
+    """An answer for questions that already state a clause's condition ("the parents signed").
+
+    `cues_nl`/`cues_en` are phrases that state the condition; a question that contains one
+    (not negated or doubted) gets this `answer` instead of the clause's own.
+    """
+
+    cues_nl: tuple[str, ...]
+    cues_en: tuple[str, ...]
+    answer: Localized
+
+    @property
+    def cues(self) -> tuple[str, ...]:
+        """The cue phrases of both languages: staff mix them, and cues are checked in both."""
+        return self.cues_nl + self.cues_en
+
+
+@dataclass(frozen=True)
 class Clause:
     """One numbered clause of the protocol, with everything needed to answer about it."""
 
@@ -44,6 +62,7 @@ class Clause:
     related: tuple[str, ...] = ()
     action: ClauseAction | None = None
     threshold: float | None = None
+    variants: tuple[AnswerVariant, ...] = ()
 
     def text_in(self, lang: str) -> str:
         """The clause text in `lang`: Dutch verbatim, or the English translation."""
@@ -158,6 +177,9 @@ class IncomingMessage:
     text: str
     user: UserRef
     lang: Lang | None = None
+    conversation: str = ""
+    """Where the message was said, as the platform names it ("slack:D123:1700000000.1",
+    "teams:<conversation id>", "console:<session>"): the key of a conversation's context."""
 
 
 @dataclass(frozen=True)

@@ -64,9 +64,16 @@ class ReloadableAssistant(Assistant):
             self.questions.record(message, reply)
         return reply
 
-    def answer(self, clause: Clause, lang: Lang, *, alternatives: tuple[Clause, ...] = ()) -> Reply:
+    def answer(
+        self,
+        clause: Clause,
+        lang: Lang,
+        *,
+        alternatives: tuple[Clause, ...] = (),
+        question: str = "",
+    ) -> Reply:
         """Forwarded to the assistant in service."""
-        return self.current.answer(clause, lang, alternatives=alternatives)
+        return self.current.answer(clause, lang, alternatives=alternatives, question=question)
 
     def show_clause(self, clause_id: str, lang: Lang) -> Reply:
         """Forwarded to the assistant in service."""

@@ -181,3 +181,210 @@ class Vocabulary:
         # "feeling" (one edit each, but a keystroke left out is likelier than a wrong letter).
         best = min(found, key=lambda f: (f[1], -fuzz.ratio(token, f[0]), f[2]))
         return str(best[0])
+
+
+# --- Cue phrases: does a question state a condition ("de ouders hebben getekend")? -------------
+
+NEGATIONS = frozenset(
+    {
+        # Dutch: negations, doubt, and need ("heb ik toestemming nodig?" states nothing)
+        "niet",
+        "geen",
+        "zonder",
+        "nooit",
+        "niemand",
+        "niets",
+        "niks",
+        "nergens",
+        "noch",
+        "nodig",
+        "vereist",
+        "verplicht",
+        "moet",
+        "moeten",
+        "hoeft",
+        "hoef",
+        "vragen",
+        "vraag",
+        "aanvragen",
+        "twijfel",
+        "onzeker",
+        "onduidelijk",
+        "misschien",
+        # English: the same, with contractions as fold() leaves them ("didn't" -> "didnt")
+        "not",
+        "no",
+        "without",
+        "never",
+        "nobody",
+        "nothing",
+        "none",
+        "neither",
+        "nor",
+        "dont",
+        "doesnt",
+        "didnt",
+        "havent",
+        "hasnt",
+        "hadnt",
+        "isnt",
+        "arent",
+        "wasnt",
+        "werent",
+        "cant",
+        "cannot",
+        "wont",
+        "need",
+        "needs",
+        "needed",
+        "require",
+        "required",
+        "must",
+        "should",
+        "ask",
+        "asking",
+        "unsure",
+        "unclear",
+        "doubt",
+        "maybe",
+    }
+)
+"""Words that, in the same part of a message as a cue, mean it is not stated as a fact.
+
+The part, not a window of words: "heb ik toestemming van de ouders nodig?" asks, and states
+nothing. A missed cue costs little (the clause's own answer is always true); a wrongly stated
+one would answer a question that was not asked.
+"""
+
+DETERMINERS = frozenset(
+    {
+        "de",
+        "het",
+        "een",
+        "die",
+        "dat",
+        "deze",
+        "dit",
+        "mijn",
+        "onze",
+        "ons",
+        "hun",
+        "alle",
+        "elke",
+        "ieder",
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "these",
+        "those",
+        "my",
+        "our",
+        "their",
+        "all",
+        "every",
+        "each",
+    }
+)
+"""Words a cue may name that a message need not repeat, and that may stand between its words:
+"signed the form" matches "signed all the forms", "toestemming van de ouders" "van alle ouders"."""
+CUE_GAP = 1  # other words allowed between two words of a cue: "directeur [heeft] toestemming"
+MAX_GAP = 4  # words of any kind between two words of a cue
+_PART_BREAK = re.compile(r"[.,;:!?()\[\]\n]+|\s[-–—]\s")
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A cue phrase, folded into words; a word written with a trailing * matches as a prefix."""
+
+    words: tuple[str, ...]
+    prefixes: tuple[bool, ...]
+
+
+@lru_cache(maxsize=4096)
+def parse_cue(phrase: str) -> Cue:
+    """The words of a cue phrase ("ouders getekend", "onderteken*", "media-literacy"), without
+    its DETERMINERS unless it has nothing else."""
+    words: list[str] = []
+    prefixes: list[bool] = []
+    for raw in phrase.split():
+        folded = fold(raw).split()
+        if folded:
+            words += folded
+            prefixes += [False] * (len(folded) - 1) + [raw.endswith("*")]
+    kept = [i for i, word in enumerate(words) if word not in DETERMINERS or prefixes[i]]
+    if kept:
+        words, prefixes = [words[i] for i in kept], [prefixes[i] for i in kept]
+    return Cue(tuple(words), tuple(prefixes))
+
+
+def message_parts(text: str) -> list[tuple[str, ...]]:
+    """The folded words of each part of a message between punctuation marks: a negation in
+    one part ("zonder toestemming?") does not reach into the next ("de ouders tekenden")."""
+    parts = (tuple(fold(part).split()) for part in _PART_BREAK.split(text))
+    return [part for part in parts if part]
+
+
+def states_cue(text: str, cues: Iterable[str]) -> bool:
+    """Whether a part of `text` contains one of the cue phrases, and no negation, doubt or need.
+
+    Words match when they are equal, share a Snowball stem (nl or en), differ by one typo
+    (five letters or more), or start with a cue word written with a trailing *.
+    """
+    parts = message_parts(text)
+    return any(_part_states(part, parse_cue(cue)) for cue in cues for part in parts)
+
+
+def _part_states(tokens: tuple[str, ...], cue: Cue) -> bool:
+    if not cue.words:
+        return False
+    if NEGATIONS.isdisjoint(cue.words) and not NEGATIONS.isdisjoint(tokens):
+        return False  # the cue's words can hold no negation, so the part's one stands
+    for start, token in enumerate(tokens):
+        if not _same_word(token, cue.words[0], prefix=cue.prefixes[0]):
+            continue
+        positions = _cue_positions(tokens, cue, start)
+        if positions is not None and not _negated(tokens, positions):
+            return True
+    return False
+
+
+def _cue_positions(tokens: tuple[str, ...], cue: Cue, start: int) -> list[int] | None:
+    """Where each word of `cue` occurs, from `start` on, in order and close together."""
+    positions = [start]
+    for word, prefix in zip(cue.words[1:], cue.prefixes[1:], strict=True):
+        found = _next_position(tokens, positions[-1] + 1, word, prefix=prefix)
+        if found is None:
+            return None
+        positions.append(found)
+    return positions
+
+
+def _next_position(tokens: tuple[str, ...], after: int, word: str, *, prefix: bool) -> int | None:
+    """The first match of `word` from `after` on, past at most CUE_GAP words that are not
+    DETERMINERS and MAX_GAP words in all; None if it is not that close."""
+    skipped = 0
+    for i in range(after, min(len(tokens), after + MAX_GAP + 1)):
+        if _same_word(tokens[i], word, prefix=prefix):
+            return i
+        skipped += tokens[i] not in DETERMINERS
+        if skipped > CUE_GAP:
+            return None
+    return None
+
+
+def _negated(tokens: tuple[str, ...], positions: list[int]) -> bool:
+    """A negation, doubt or need anywhere in the part, other than the cue's own words."""
+    return any(token in NEGATIONS for i, token in enumerate(tokens) if i not in positions)
+
+
+@lru_cache(maxsize=65536)
+def _same_word(token: str, word: str, *, prefix: bool) -> bool:
+    if prefix:
+        return token.startswith(word)
+    if token == word or token[:1] != word[:1]:  # stems and single typos keep the first letter
+        return token == word
+    if any(stem(token, lang) == stem(word, lang) for lang in LANGUAGES):
+        return True
+    return len(word) >= 5 and Levenshtein.distance(token, word, score_cutoff=1) <= 1

@@ -22,7 +22,7 @@ from bot.runtime import KnowledgeLoader
 from bot.settings import Settings
 from tests.ops.conftest import Connector, teams_message
 
-OLD = "Nee, niet zonder uitdrukkelijke toestemming van de betrokkenen."
+OLD = "zet je alleen op social media als iedereen die erop staat"
 NEW = "HERLADEN: alleen met schriftelijke toestemming."
 QUESTION = "mag ik fotos van mijn klas op insta zetten"
 
