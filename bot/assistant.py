@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, get_args
 
 from rapidfuzz.distance import Levenshtein
 
 from bot import messages as msg
-from bot.matching import Index, build_index, match
+from bot.conversation import (
+    Conversations,
+    FollowUpRules,
+    Remembered,
+    better_in_context,
+    combined_question,
+    is_why,
+    looks_like_follow_up,
+)
+from bot.matching import Index, build_index, clause_probabilities, match
 from bot.models import (
     AnswerVariant,
     Button,
@@ -114,15 +123,32 @@ class SmallTalk:
     lang: Lang | None
 
 
-class Assistant:
-    """Answers staff questions about the protocol. Platform-free and stateless."""
+ANSWERING = frozenset({"answer", "did_you_mean"})
+PRINCIPLES_SECTION = "U"
+MAX_PRINCIPLES = 2
 
-    def __init__(self, knowledge: Knowledge, *, index: Index | None = None) -> None:
+
+class Assistant:
+    """Answers staff questions about the protocol. Platform-free; what a conversation was
+    last about is kept by `conversations` (bot/conversation.py), when given."""
+
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        *,
+        index: Index | None = None,
+        conversations: Conversations | None = None,
+    ) -> None:
         self.knowledge = knowledge
         self.index = index or build_index(knowledge)
+        self.conversations = conversations
 
     def handle(self, message: IncomingMessage) -> Reply:
         """Answer one chat message: the help for small talk, else what the matcher found."""
+        return self.handle_in(message, self.conversations)
+
+    def handle_in(self, message: IncomingMessage, conversations: Conversations | None) -> Reply:
+        """Answer one chat message, reading follow-ups in the light of `conversations`."""
         talk = small_talk(clean(message.text).text)
         if talk is not None:
             lang = message.lang or talk.lang or self._language_of(message.text)
@@ -130,7 +156,82 @@ class Assistant:
         result = match(message.text, self.index, lang=message.lang)
         if not result.question:
             return self._help(result.lang, kind="empty")
-        return self.reply_for(result)
+        if conversations is None:
+            return self.reply_for(result)
+        return self._in_conversation(message, result, conversations)
+
+    def _in_conversation(
+        self, message: IncomingMessage, result: MatchResult, conversations: Conversations
+    ) -> Reply:
+        context = conversations.recall(message.conversation)
+        followed = (
+            self._follow_up(message, result, context, conversations.rules) if context else None
+        )
+        reply, asked = followed or (self.reply_for(result), result.question)
+        if reply.clause_id and reply.kind in ANSWERING:
+            conversations.remember(message.conversation, reply.clause_id, asked, reply.lang)
+        return reply
+
+    def _follow_up(
+        self,
+        message: IncomingMessage,
+        alone: MatchResult,
+        context: Remembered,
+        rules: FollowUpRules,
+    ) -> tuple[Reply, str] | None:
+        """The reply read together with the previous question, and that combined question;
+        None when the message stands on its own."""
+        if is_why(alone.question):
+            return self.rationale(context.clause_id, alone.lang), context.question
+        if not looks_like_follow_up(alone.question, alone, rules):
+            return None
+        asked = combined_question(context.question, alone.question)
+        combined = replace(match(asked, self.index, lang=message.lang), lang=alone.lang)
+        if not better_in_context(alone, combined):
+            return None
+        reply = self.reply_for(combined)
+        # The topic stays the question that set it, unless the follow-up moved to another
+        # clause: "en op LinkedIn?" after "en als de ouders toestemming geven?" is read with
+        # the first question, not with both.
+        topic = context.question if reply.clause_id == context.clause_id else asked
+        return replace(reply, notes=(self._context_note(context, reply), *reply.notes)), topic
+
+    def _context_note(self, context: Remembered, reply: Reply) -> str:
+        before = self.knowledge.clause(context.clause_id)
+        values = {"number": before.number, "title": before.title.get(reply.lang)}
+        if reply.clause_id == before.id:
+            return msg.FOLLOW_UP_SAME.get(reply.lang).format(**values)
+        now = self.knowledge.clause(reply.clause_id or before.id)
+        new = f"{now.number} {now.title.get(reply.lang)}"
+        return msg.FOLLOW_UP_MOVED.get(reply.lang).format(new=new, **values)
+
+    def rationale(self, clause_id: str, lang: Lang) -> Reply:
+        """Why a clause: the principles (U.1-U.5) it rests on, with their words."""
+        clause = self.knowledge.clause(clause_id)
+        heading = msg.WHY.get(lang).format(number=clause.number, title=clause.title.get(lang))
+        lines = [
+            f"• {p.number} {p.title.get(lang)}: {first_sentence(p.text_in(lang))}"
+            for p in self.principles_of(clause)
+        ]
+        text = "\n".join([heading, *lines])
+        return Reply(kind="answer", lang=lang, text=text, clause_id=clause.id)
+
+    def principles_of(self, clause: Clause) -> list[Clause]:
+        """The principles in the clause's `related`, then those the model finds nearest to
+        the clause's own text, up to two."""
+        principles = [c for c in self.knowledge.clauses if c.section_id == PRINCIPLES_SECTION]
+        if clause in principles:
+            return [clause]
+        named = [c for c in principles if c.id in clause.related]
+        return (named + [c for c in self._nearest(clause, principles) if c not in named])[
+            :MAX_PRINCIPLES
+        ]
+
+    def _nearest(self, clause: Clause, candidates: list[Clause]) -> list[Clause]:
+        analysis = self.index.analyzer.analyze(clause.text, "nl")
+        probabilities = clause_probabilities(analysis, self.index)
+        row = {label: i for i, label in enumerate(self.index.model.classes)}
+        return sorted(candidates, key=lambda c: -float(probabilities[row[c.id]]))
 
     def reply_for(self, result: MatchResult) -> Reply:
         """Turn a match result into a reply: an answer, a did-you-mean, or an honest no."""
@@ -254,6 +355,12 @@ _OPENINGS: dict[SmallTalkKind, Localized] = {
     "thanks": msg.HELP_THANKS,
     "ack": msg.HELP_ACK,
 }
+
+
+def first_sentence(text: str, limit: int = 240) -> str:
+    """The first sentence of `text`, clipped to `limit` characters."""
+    sentence = text.strip().split(". ")[0].rstrip(".") + "."
+    return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
 
 
 def answer_for(clause: Clause, question: str) -> Localized:

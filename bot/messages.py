@@ -96,3 +96,17 @@ UNKNOWN_CLAUSE = Localized(
     nl="Dat artikel ken ik niet: {clause}.",
     en="I do not know that clause: {clause}.",
 )
+
+FOLLOW_UP_SAME = Localized(
+    nl="Je vorige vraag ging over {number} {title}; ik lees deze vraag als vervolg daarop.",
+    en="Your previous question was about {number} {title}; I read this one as a follow-up.",
+)
+FOLLOW_UP_MOVED = Localized(
+    nl="Je vorige vraag ging over {number} {title}; samen daarmee gaat deze vraag over {new}.",
+    en="Your previous question was about {number} {title}; together with it, this one is "
+    "about {new}.",
+)
+WHY = Localized(
+    nl="Waarom {number} {title}? Het protocol rust op deze uitgangspunten:",
+    en="Why {number} {title}? The protocol rests on these principles:",
+)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.assistant import Assistant
+from bot.conversation import Conversations
 from bot.knowledge import KnowledgeError, knowledge_dir
 from bot.matching import Index
 from bot.models import Clause, IncomingMessage, Knowledge, Lang, Reply
@@ -27,13 +28,21 @@ LOG = logging.getLogger("policybot.reload")
 
 class ReloadableAssistant(Assistant):
     """The assistant in service: its knowledge can be swapped while requests are served, and
-    every question it handles goes to the question log (`questions`), when there is one.
+    every question it handles goes to the question log (`questions`), when there is one. The
+    conversations' context (`conversations`) outlives the swaps.
     """
 
-    def __init__(self, assistant: Assistant, *, questions: QuestionLog | None = None) -> None:
+    def __init__(
+        self,
+        assistant: Assistant,
+        *,
+        questions: QuestionLog | None = None,
+        conversations: Conversations | None = None,
+    ) -> None:
         # No super().__init__(): every attribute is read from the assistant in service.
         self.current = assistant
         self.questions = questions
+        self.conversations = conversations or assistant.conversations
 
     @property
     def knowledge(self) -> Knowledge:
@@ -59,7 +68,7 @@ class ReloadableAssistant(Assistant):
 
     def handle(self, message: IncomingMessage) -> Reply:
         """Forwarded to the assistant in service; the question is logged."""
-        reply = self.current.handle(message)
+        reply = self.current.handle_in(message, self.conversations)
         if self.questions is not None:
             self.questions.record(message, reply)
         return reply
