@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from bot.assistant import Assistant
+from bot.conversation import conversations_for
 from bot.dispatcher import Dispatcher
 from bot.health import ReadinessProbe
 from bot.logs import request_id
@@ -123,7 +124,8 @@ def serve_options(
     """
     store = Store.open(settings.database_url)
     questions = BatchingQuestionLog(store)
-    reloadable = ReloadableAssistant(assistant, questions=questions)
+    conversations = conversations_for(settings.conversation_minutes, store)
+    reloadable = ReloadableAssistant(assistant, questions=questions, conversations=conversations)
     reloader = Reloader(
         reloadable, build, knowledge_folder=settings.knowledge_dir, org_file=settings.org
     )

@@ -295,6 +295,7 @@ def _chat(
 ) -> int:
     from adapters.console.chat import ConsoleChat
     from adapters.console.port import ConsolePort, take_unread
+    from bot.conversation import conversations_for
     from bot.dispatcher import Dispatcher
     from bot.questions import DbQuestionLog
     from bot.reload import ReloadableAssistant
@@ -315,7 +316,9 @@ def _chat(
 
     # The terminal's questions are logged like Slack's and Teams' (`policybot report`).
     assistant = ReloadableAssistant(
-        assistant_for(school_name(ctx, email)), questions=DbQuestionLog(ctx.store)
+        assistant_for(school_name(ctx, email)),
+        questions=DbQuestionLog(ctx.store),
+        conversations=conversations_for(settings.conversation_minutes),
     )
     session = CommandSession(ctx, Actor(email, "console"), lang=person.lang)
     chat = ConsoleChat(

@@ -180,6 +180,15 @@ def better_in_context(alone: MatchResult, combined: MatchResult) -> bool:
     return alone.abstained or mine is None or best.confidence > mine.confidence
 
 
+def conversations_for(minutes: float, store: Store | None = None) -> Conversations | None:
+    """The conversations of POLICYBOT_CONVERSATION_MINUTES (0: no context), kept in `store`
+    when given (shared by every process), else in this process's memory."""
+    if minutes <= 0:
+        return None
+    idle = timedelta(minutes=minutes)
+    return Conversations(DbContexts(store, idle) if store else MemoryContexts(idle))
+
+
 class Conversations:
     """The context store, the clock and the rules, as the assistant uses them."""
 

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     # The matcher (bot/embedding.py, bot/model_cache.py), which reads these variables itself.
     embedder: str = "auto"
+    # Follow-up questions (bot/conversation.py): how long a conversation's context is kept.
+    conversation_minutes: float = Field(default=10.0, ge=0.0, le=1440.0)
     model_cache: Path | None = None
 
     # Workflows (docs/workflows.md). DATABASE_URL has no prefix: hosting platforms set it.

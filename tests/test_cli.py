@@ -292,3 +292,25 @@ def test_teams_package_refuses_a_bad_app_id(tmp_path: Path) -> None:
     result = run("teams-package", "--app-id", "not-a-guid", "--out", str(tmp_path / "x.zip"))
     assert result.returncode == 1
     assert "GUID" in result.stderr
+
+
+def test_chat_reads_a_follow_up_with_the_previous_question(tmp_path: Path) -> None:
+    result = run(
+        "chat",
+        stdin="Mag ik foto's van mijn klas op Instagram zetten?\nen als de ouders toestemming "
+        "geven?\nwaarom?\n",
+        env=own_database(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Je vorige vraag ging over A.5" in result.stdout
+    assert "Waarom A.5" in result.stdout
+
+
+def test_chat_without_conversation_context_answers_each_line_alone(tmp_path: Path) -> None:
+    result = run(
+        "chat",
+        stdin="Mag ik foto's van mijn klas op Instagram zetten?\nwaarom?\n",
+        env={**own_database(tmp_path), "POLICYBOT_CONVERSATION_MINUTES": "0"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Waarom A.5" not in result.stdout

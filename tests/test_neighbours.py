@@ -65,4 +65,4 @@ def test_a_cached_neighbour_model_predicts_as_the_trained_one(
         [neighbour_index.analyzer.analyze("mag ik foto's op facebook zetten")]
     )
     assert np.allclose(loaded.probabilities(rows), trained.probabilities(rows))
-    assert loaded.temperature == trained.temperature
+    assert isinstance(trained, NeighbourModel) and loaded.temperature == trained.temperature

@@ -16,6 +16,7 @@ from __future__ import annotations
 import select
 import sys
 import textwrap
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -86,6 +87,8 @@ class ConsoleChat:
         self.poll_seconds = poll_seconds
         self._buttons: tuple[Button, ...] = ()
         self._lang: Lang = commands.lang if commands else "nl"
+        # One terminal session is one conversation (the context of follow-up questions).
+        self.conversation = f"console:{uuid.uuid4().hex}"
 
     def respond(self, line: str) -> Reply:
         """The reply to one typed line: a button number, a command, or a question."""
@@ -99,7 +102,9 @@ class ConsoleChat:
             return self._no_such_choice()  # the choices stay: the next number may fit
         else:
             reply = self._with_hint(
-                self.assistant.handle(IncomingMessage(text=line, user=self.user))
+                self.assistant.handle(
+                    IncomingMessage(text=line, user=self.user, conversation=self.conversation)
+                )
             )
         self._buttons = reply.buttons
         self._lang = reply.lang

