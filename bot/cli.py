@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from bot.assistant import Assistant
+from bot.assistant import Assistant, answer_for
 from bot.cli_parsers import WORKFLOW_COMMANDS, add_workflow_commands
 from bot.evaluation import evaluate, format_report, load_question_set
 from bot.knowledge import KnowledgeError, load_knowledge
@@ -345,7 +345,7 @@ def ask_json(question: str, index: Index, lang: Lang | None) -> dict[str, object
         "question": clean(question).text,
         "clause": clause.id if clause else None,
         "score": best.confidence if best else 0.0,
-        "answer": clause.answer.get(answer_lang) if clause else None,
+        "answer": answer_for(clause, result.question).get(answer_lang) if clause else None,
         "alternatives": [{"clause": m.clause_id, "score": m.confidence} for m in others],
         "action": clause.action if clause else None,
         "lang": answer_lang,

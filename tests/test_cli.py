@@ -314,3 +314,15 @@ def test_chat_without_conversation_context_answers_each_line_alone(tmp_path: Pat
     )
     assert result.returncode == 0, result.stderr
     assert "Waarom A.5" not in result.stdout
+
+
+def test_ask_json_gives_the_answer_variant_the_question_states() -> None:
+    plain = run("ask", "--json", "Mag ik foto's van mijn klas op Instagram zetten?")
+    consent = run(
+        "ask",
+        "--json",
+        "Mag ik foto's van mijn klas op Instagram zetten? De ouders gaven toestemming.",
+    )
+    first, second = json.loads(plain.stdout), json.loads(consent.stdout)
+    assert first["clause"] == second["clause"] == "A5"
+    assert first["answer"] != second["answer"]
