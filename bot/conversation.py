@@ -43,11 +43,24 @@ MAX_QUESTION = 400
 MAX_KEY = 200
 MAX_REMEMBERED = 10_000
 
-WHY = frozenset({"waarom", "hoezo", "waarom dan", "waarom is dat", "why", "why not", "why is that"})
+WHY_WORDS = frozenset({"waarom", "hoezo", "why", "how come"})
+WHY_FILLERS = frozenset(
+    {
+        *("eigenlijk", "dan", "niet", "dat", "dit", "het", "zo", "zomaar", "is", "mag", "moet"),
+        *("that", "this", "it", "not", "so", "then", "is", "can't", "cant", "exactly"),
+    }
+)
+REFERRING = frozenset(
+    {
+        *("dan", "daar", "daarin", "daarop", "daarvan", "daarmee", "daarvoor", "ervan"),
+        *("then", "there", "them", "those"),
+    }
+)
+"""Words that point back to what was said before ("wat moet ik dan wel doen?"); not "dat",
+"die" or "it", which most self-contained questions use too."""
 FOLLOW_UP_OPENINGS = (
     *("en ", "maar ", "ook ", "dus ", "of ", "wat als ", "en als ", "hoe zit het met ", "geldt "),
     *("and ", "but ", "also ", "so ", "or ", "what about ", "what if ", "how about ", "does "),
-    *("wat gebeurt er ", "what happens "),
 )
 
 
@@ -146,24 +159,37 @@ class FollowUpRules:
     """When a message is read together with the previous question (see the module docstring)."""
 
     max_words: int = 8
+    """A message this short may lean on the previous one (unsure alone, or pointing back)."""
+    max_words_opening: int = 20
+    """A message that opens like a follow-up ("en als ...") may be this long."""
     alone_confidence: float = 0.6
     """Below this, a short message alone is not placed with confidence."""
 
 
 def is_why(question: str) -> bool:
-    """ "waarom?", "why?" and their close variants, alone."""
-    return fold(question).strip() in WHY
+    """ "waarom?", "why?", "waarom eigenlijk?", "why is that?": asking for the reason of what
+    was said, not a question of its own ("waarom mag ik geen foto's delen?")."""
+    words = fold(question).split()
+    for size in (2, 1):
+        if " ".join(words[:size]) in WHY_WORDS:
+            return all(w in WHY_FILLERS for w in words[size:])
+    return False
 
 
 def looks_like_follow_up(question: str, alone: MatchResult, rules: FollowUpRules) -> bool:
-    """A short message that opens like a follow-up, or that alone is unplaced or unsure."""
+    """A message that opens like a follow-up, or a short one that points back or that alone
+    is unplaced or unsure."""
     folded = fold(question).strip()
-    if not folded or len(folded.split()) > rules.max_words:
+    words = folded.split()
+    if not words or len(words) > rules.max_words_opening:
         return False
     if (folded + " ").startswith(FOLLOW_UP_OPENINGS):
         return True
+    if len(words) > rules.max_words:
+        return False
     best = alone.best
-    return alone.abstained or best is None or best.confidence < rules.alone_confidence
+    unsure = alone.abstained or best is None or best.confidence < rules.alone_confidence
+    return unsure or any(w in REFERRING for w in words)
 
 
 def combined_question(previous: str, question: str) -> str:

@@ -137,7 +137,9 @@ def test_the_context_survives_a_reload(knowledge: Knowledge, index: Index) -> No
     assert say(served, "waarom?").text.startswith("Waarom A.5")
 
 
-@pytest.mark.parametrize("text", ["waarom?", "Waarom", "why?", "Why not?", "hoezo?"])
+@pytest.mark.parametrize(
+    "text", ["waarom?", "Waarom", "why?", "Why not?", "hoezo?", "waarom eigenlijk?", "why is that?"]
+)
 def test_why_is_recognised(text: str) -> None:
     assert is_why(text)
 
@@ -145,3 +147,19 @@ def test_why_is_recognised(text: str) -> None:
 @pytest.mark.parametrize("text", ["waarom mag ik geen foto's delen?", "why can't I post this"])
 def test_a_question_that_starts_with_why_is_a_question(text: str) -> None:
     assert not is_why(text)
+
+
+def test_a_follow_up_that_points_back_is_read_in_context(assistant: Assistant) -> None:
+    say(assistant, "een ouder scheldt me uit in een facebookgroep en anderen doen mee")
+
+    reply = say(assistant, "wat moet ik dan doen?")
+
+    assert reply.clause_id == "B2" and reply.notes
+
+
+def test_a_long_self_contained_question_ignores_the_context(assistant: Assistant) -> None:
+    say(assistant, "Mag ik foto's van mijn klas op Instagram zetten?")
+
+    reply = say(assistant, "Wat gebeurt er als een medewerker zich niet aan het protocol houdt?")
+
+    assert reply.notes == () and reply.clause_id in ("S1", "S3")
