@@ -26,10 +26,11 @@ from bot.dispatcher import Dispatcher
 from bot.health import ReadinessProbe
 from bot.logs import request_id
 from bot.org import Org
-from bot.questions import BatchingQuestionLog
+from bot.questions import BatchingQuestionLog, recent_clause_counts
 from bot.reload import ReloadableAssistant, Reloader
 from bot.settings import Settings
 from bot.store.db import Store
+from bot.suggestions import CachedPopularity
 
 LOG = logging.getLogger("policybot.server")
 
@@ -125,6 +126,7 @@ def serve_options(
     store = Store.open(settings.database_url)
     questions = BatchingQuestionLog(store)
     conversations = conversations_for(settings.conversation_minutes, store)
+    assistant.popularity = CachedPopularity(recent_clause_counts(store))
     reloadable = ReloadableAssistant(assistant, questions=questions, conversations=conversations)
     reloader = Reloader(
         reloadable, build, knowledge_folder=settings.knowledge_dir, org_file=settings.org

@@ -31,6 +31,7 @@ from bot.models import (
     Quote,
     Reply,
 )
+from bot.suggestions import Popularity, suggested_questions
 from bot.text import MAX_CHARS, clean, fold, message_parts, states_cue
 
 SmallTalkKind = Literal["help", "greeting", "thanks", "ack"]
@@ -138,10 +139,12 @@ class Assistant:
         *,
         index: Index | None = None,
         conversations: Conversations | None = None,
+        popularity: Popularity | None = None,
     ) -> None:
         self.knowledge = knowledge
         self.index = index or build_index(knowledge)
         self.conversations = conversations
+        self.popularity = popularity
 
     def handle(self, message: IncomingMessage) -> Reply:
         """Answer one chat message: the help for small talk, else what the matcher found."""
@@ -287,6 +290,9 @@ class Assistant:
         buttons = tuple(_other_button(c, lang) for c in alternatives) + _action_buttons(
             clause, lang
         )
+        if not alternatives:
+            counts = self.popularity() if self.popularity else {}
+            buttons += suggested_questions(clause, self.knowledge, lang, counts)
         return Reply(
             kind="answer",
             lang=lang,

@@ -297,8 +297,9 @@ def _chat(
     from adapters.console.port import ConsolePort, take_unread
     from bot.conversation import conversations_for
     from bot.dispatcher import Dispatcher
-    from bot.questions import DbQuestionLog
+    from bot.questions import DbQuestionLog, recent_clause_counts
     from bot.reload import ReloadableAssistant
+    from bot.suggestions import CachedPopularity
     from bot.workflows.commands import CommandSession
 
     ctx = build_context(settings)
@@ -315,8 +316,10 @@ def _chat(
         ]
 
     # The terminal's questions are logged like Slack's and Teams' (`policybot report`).
+    answering = assistant_for(school_name(ctx, email))
+    answering.popularity = CachedPopularity(recent_clause_counts(ctx.store))
     assistant = ReloadableAssistant(
-        assistant_for(school_name(ctx, email)),
+        answering,
         questions=DbQuestionLog(ctx.store),
         conversations=conversations_for(settings.conversation_minutes),
     )

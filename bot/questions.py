@@ -21,10 +21,11 @@ import queue
 import re
 import threading
 import time
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import Clock, SystemClock
@@ -219,3 +220,23 @@ class BatchingQuestionLog:
             insert_rows(self.store, rows)
         except SQLAlchemyError as exc:
             LOG.warning("%d question(s) not logged (%s)", len(rows), type(exc).__name__)
+
+
+def clause_counts(store: Store, since: datetime) -> dict[str, int]:
+    """How often each clause was answered since `since`: the traffic that orders an answer's
+    suggested next questions (bot/suggestions.py)."""
+    query = (
+        select(QuestionRow.clause_id, func.count())
+        .where(QuestionRow.asked_at >= since, QuestionRow.clause_id.is_not(None))
+        .group_by(QuestionRow.clause_id)
+    )
+    with store.transaction() as session:
+        return {str(clause): int(count) for clause, count in session.execute(query).all()}
+
+
+def recent_clause_counts(
+    store: Store, *, days: int = 30, clock: Clock | None = None
+) -> Callable[[], dict[str, int]]:
+    """A reader of the last `days` days' counts per clause, for `CachedPopularity`."""
+    moment = clock or SystemClock()
+    return lambda: clause_counts(store, moment.now() - timedelta(days=days))

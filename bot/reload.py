@@ -63,7 +63,10 @@ class ReloadableAssistant(Assistant):
         raise AttributeError("swap() a whole Assistant instead")
 
     def swap(self, assistant: Assistant) -> None:
-        """Put `assistant` in service (one assignment: requests see the old or the new one)."""
+        """Put `assistant` in service (one assignment: requests see the old or the new one).
+        A fresh assistant without its own question-log counts keeps the current one's."""
+        if assistant.popularity is None:
+            assistant.popularity = self.current.popularity
         self.current = assistant
 
     def handle(self, message: IncomingMessage) -> Reply:

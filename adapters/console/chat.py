@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from bot.assistant import Assistant
 from bot.models import Button, IncomingMessage, Lang, Reply, UserRef
+from bot.suggestions import ASK
 
 if TYPE_CHECKING:  # the workflows pull in the database stack; plain answers do not need it
     from bot.workflows.commands import CommandSession
@@ -101,11 +102,7 @@ class ConsoleChat:
         elif number is not None:
             return self._no_such_choice()  # the choices stay: the next number may fit
         else:
-            reply = self._with_hint(
-                self.assistant.handle(
-                    IncomingMessage(text=line, user=self.user, conversation=self.conversation)
-                )
-            )
+            reply = self._ask(line)
         self._buttons = reply.buttons
         self._lang = reply.lang
         return reply
@@ -136,9 +133,15 @@ class ConsoleChat:
                 self._buttons, self._lang = note.buttons, note.lang
         return "".join(f"{text}\n\n" for text in shown)
 
+    def _ask(self, question: str) -> Reply:
+        message = IncomingMessage(text=question, user=self.user, conversation=self.conversation)
+        return self._with_hint(self.assistant.handle(message))
+
     def _press(self, button: Button) -> Reply:
         if button.action == "show_clause":
             return self.assistant.show_clause(button.value, self._lang)
+        if button.action == ASK:  # a suggested next question: asked as if typed
+            return self._ask(button.value)
         handled = self.on_button(button, self._lang) if self.on_button else None
         return handled or Reply(kind="notice", lang=self._lang, text=NOT_WIRED[self._lang])
 

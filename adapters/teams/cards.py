@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from bot.models import Button, Lang, Localized, Quote, Reply
+from bot.suggestions import ASK
 
 Card = dict[str, Any]
 
@@ -167,12 +168,16 @@ def feedback_set(clause_id: str, lang: Lang) -> Card:
     }
 
 
-def button_data(button: Button, lang: Lang) -> dict[str, str]:
-    """The Action.Submit data for a reply's button: the action, its clause and the language."""
+def button_data(button: Button, lang: Lang) -> dict[str, Any]:
+    """The Action.Submit data for a reply's button: the action, its clause and the language.
+    A suggested question is an imBack: Teams posts its text as the user's own message, which
+    is then answered like a typed one (in the conversation's context)."""
+    if button.action == ASK:
+        return {"msteams": {"type": "imBack", "value": button.value}}
     return {"action": button.action, "clause": button.value, "lang": lang}
 
 
-def submit(title: str, data: dict[str, str]) -> Card:
+def submit(title: str, data: dict[str, Any]) -> Card:
     """An Action.Submit with a clipped title; Teams delivers `data` as the activity's value."""
     return {
         "type": "Action.Submit",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -58,7 +59,9 @@ def test_any_reply_renders_a_valid_card(reply: Reply, question: str | None) -> N
     assert (card["type"], card["version"]) == ("AdaptiveCard", "1.5")
     assert card["fallbackText"].strip()
     assert all(isinstance(s.get("data"), dict) and s["data"] for s in submits(card))
-    assert all(s["data"]["action"] in cards.HANDLED_ACTIONS for s in submits(card))
+    assert all(
+        s["data"].get("action") in cards.HANDLED_ACTIONS or is_im_back(s) for s in submits(card)
+    )
     assert all(text.strip() for text in texts(card))
     assert not any(MARKUP.search(text) for text in text_blocks(card))
     assert len(json.dumps(card)) < 28_000  # Teams' message size limit
@@ -114,3 +117,13 @@ def test_answers_are_cards_and_everything_else_is_plain_text() -> None:
     is_card = [cards.is_card_reply(Reply(kind=k, lang="nl", text="x")) for k in kinds]  # type: ignore[arg-type]
 
     assert is_card == [True, True, False, False, False, False]
+
+
+def is_im_back(action: dict[str, Any]) -> bool:
+    """A suggested question: Teams posts its text as the user's message."""
+    back = action["data"].get("msteams", {})
+    return (
+        back.get("type") == "imBack"
+        and bool(back.get("value"))
+        and set(action["data"]) == {"msteams"}
+    )
