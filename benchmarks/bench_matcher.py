@@ -28,11 +28,15 @@ from pathlib import Path
 
 import yaml
 
+from bot.assistant import Assistant
+from bot.conversation import Conversations
+from bot.dialogues import EVALUATOR, load_dialogues
 from bot.knowledge import load_knowledge
 from bot.matching import Index, build_index, match
-from bot.models import Knowledge
+from bot.models import IncomingMessage, Knowledge
 
 ROOT = Path(__file__).resolve().parents[1]
+DIALOGUE_FILES = ("dialogues.yaml", "dialogues_heldout.yaml")
 QUESTION_FILES = ("evaluation/tune.yaml", "evaluation/heldout.yaml", "evaluation/independent.yaml")
 STARTUP = (
     "from bot.knowledge import load_knowledge; from bot.matching import build_index, match; "
@@ -115,6 +119,7 @@ def main() -> None:
     base = load_knowledge()
     if not args.generated_only:
         protocol(base, items, args.rounds)
+        conversation_cost(base)
     if args.clauses > 0:
         big = synthetic_knowledge(base, args.clauses)
         name = f"generated ({args.clauses} clauses), lexical"
@@ -130,6 +135,23 @@ def protocol(base: Knowledge, items: list[str], rounds: int) -> None:
         startup(embedder)
     measure("protocol, lexical + embedding", lambda: build_index(base), items, rounds)
     measure("protocol, lexical only", lambda: build_index(base, embedder=None), items, rounds)
+
+
+def conversation_cost(base: Knowledge) -> None:
+    """Per message of the dialogue sets: the assistant with conversation context, and without."""
+    index = build_index(base)
+    dialogues = [d for name in DIALOGUE_FILES for d in load_dialogues(ROOT / "evaluation" / name)]
+    for label, conversations in (("with context", Conversations()), ("without", None)):
+        assistant = Assistant(base, index=index, conversations=conversations)
+        times = []
+        for number, dialogue in enumerate(dialogues):
+            for turn in dialogue.turns:
+                index.analyzer.analyze.cache_clear()
+                message = IncomingMessage(turn.q, EVALUATOR, conversation=f"bench:{number}")
+                start = time.perf_counter()
+                assistant.handle(message)
+                times.append(time.perf_counter() - start)
+        report(f"dialogue turns, {label}", 0.0, times)
 
 
 def index_of(knowledge: Knowledge) -> Index:
