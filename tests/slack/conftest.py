@@ -73,7 +73,7 @@ class FakeSlack:
     """Slack's side on loopback: the Web API under /api/ and response URLs under /response/.
 
     It keeps the messages posted (per channel, with threads, metadata and updates), so
-    conversations.history / .replies answer like Slack; `emails` plays users.info.
+    conversations.history / .replies answer like Slack; `emails` and `locales` play users.info.
     """
 
     calls: list[Call] = field(default_factory=list)
@@ -82,6 +82,7 @@ class FakeSlack:
     base_url: str = ""
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     emails: dict[str, str] = field(default_factory=dict)
+    locales: dict[str, str] = field(default_factory=dict)
     socket_url: str = ""
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _ts: int = 0
@@ -193,10 +194,13 @@ class FakeSlack:
         return {"ok": True, "channel": {"id": channel}}
 
     def user(self, args: dict[str, Any]) -> dict[str, Any]:
-        """users.info from `emails`."""
+        """users.info from `emails`, and from `locales` when asked with include_locale."""
         user = str(args.get("user"))
         email = self.emails.get(user)
-        return {"ok": True, "user": {"id": user, "profile": {"email": email} if email else {}}}
+        found: dict[str, Any] = {"id": user, "profile": {"email": email} if email else {}}
+        if str(args.get("include_locale", "")).lower() in ("1", "true") and user in self.locales:
+            found["locale"] = self.locales[user]
+        return {"ok": True, "user": found}
 
     def lookup(self, args: dict[str, Any]) -> dict[str, Any]:
         """users.lookupByEmail from `emails`."""
@@ -246,10 +250,12 @@ def _json_arg(value: Any) -> Any:
 
 
 async def _read_args(request: web.Request) -> dict[str, Any]:
+    """A call's arguments; slack_sdk sends some (assistant.threads.setTitle) in the query."""
+    query: dict[str, Any] = dict(request.query)
     if request.content_type == "application/json":
         data = await request.json()
-        return dict(data) if isinstance(data, dict) else {}
-    form: dict[str, Any] = dict(await request.post())
+        return {**query, **data} if isinstance(data, dict) else query
+    form: dict[str, Any] = {**query, **await request.post()}
     for name in ("blocks", "view", "metadata"):
         value = form.get(name)
         if isinstance(value, str):
