@@ -4,6 +4,8 @@ Each listener acknowledges first (Slack allows three seconds), then asks the `As
 (about a millisecond of CPU), then renders the `Reply` with `blocks.py` and sends it. Sending
 goes through an `AsyncWebClient` with slack_sdk's retry handlers (429 with Retry-After, 5xx,
 dropped connections); a delivery that still fails is logged with ids only, never message text.
+
+Each question carries its conversation key (adapters/slack/events.py).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from adapters.slack import blocks
 from adapters.slack.blocks import SlackMessage
 from adapters.slack.chat_port import key_metadata
+from adapters.slack.events import command_conversation, conversation_of, is_from_a_person
 from adapters.slack.home import register_home
 from adapters.slack.mrkdwn import escape, to_plain, unescape
 from adapters.slack.ports import EventDeduplicator
@@ -170,10 +173,7 @@ def register_ask_listeners(app: AsyncApp, services: SlackServices) -> None:
     ) -> None:
         if event.get("channel_type") != "im" or not is_from_a_person(event, context.bot_user_id):
             return
-        reply = await answer_in_thread(
-            services.assistant, event["text"], event["user"], context.bot_user_id
-        )
-        await post_answer(services, client, body, reply, thread_ts=event.get("thread_ts"))
+        await answer_event(services, client, body, context.bot_user_id, event.get("thread_ts"))
 
     @app.event("app_mention")
     async def on_mention(
@@ -183,19 +183,37 @@ def register_ask_listeners(app: AsyncApp, services: SlackServices) -> None:
         # Direct-message channels ("D…") are answered by on_direct_message.
         if not is_from_a_person(event, bot) or event["channel"].startswith("D"):
             return
-        reply = await answer_in_thread(services.assistant, event["text"], event["user"], bot)
-        thread_ts = event.get("thread_ts") or event.get("ts")
-        await post_answer(services, client, body, reply, thread_ts=thread_ts)
+        await answer_event(services, client, body, bot, event.get("thread_ts") or event.get("ts"))
 
     @app.command(COMMAND)
     async def on_protocol_command(ack: AsyncAck, command: Body) -> None:
         await ack()
         raw, user = _text(command.get("text")), _text(command.get("user_id"))
-        reply = answer(services.assistant, raw, user)
+        conversation = command_conversation(_text(command.get("channel_id")), user)
+        reply = answer(services.assistant, raw, user, conversation=conversation)
         share = blocks.share_payload(raw) if reply.kind in blocks.ANSWER_KINDS else None
         message = blocks.render(reply, question=unescape(raw), share_value=share)
         payload = {**message.as_payload(), "response_type": "ephemeral"}
         await services.responder.send(command.get("response_url"), payload, what="command answer")
+
+
+async def answer_event(
+    services: SlackServices,
+    client: AsyncWebClient,
+    body: Body,
+    bot_user_id: str | None,
+    thread_ts: str | None,
+) -> None:
+    """Answer a person's message event, in `thread_ts` (None: at the top of the DM)."""
+    event = body["event"]
+    reply = await answer_in_thread(
+        services.assistant,
+        event["text"],
+        event["user"],
+        bot_user_id,
+        conversation=conversation_of(event),
+    )
+    await post_answer(services, client, body, reply, thread_ts=thread_ts)
 
 
 def register_answer_actions(app: AsyncApp, services: SlackServices) -> None:
@@ -303,11 +321,17 @@ async def thank_for_feedback(
 
 
 def answer(
-    assistant: Assistant, raw_text: str, user_id: str, *, bot_user_id: str | None = None
+    assistant: Assistant,
+    raw_text: str,
+    user_id: str,
+    *,
+    bot_user_id: str | None = None,
+    conversation: str = "",
 ) -> Reply:
     """The assistant's reply to a Slack text (markup resolved, the bot's own mention removed)."""
     text = to_plain(raw_text, bot_user_id=bot_user_id)
-    return assistant.handle(IncomingMessage(text=text, user=UserRef("slack", user_id)))
+    message = IncomingMessage(text=text, user=UserRef(PLATFORM, user_id), conversation=conversation)
+    return assistant.handle(message)
 
 
 async def first_delivery(deduplicator: EventDeduplicator, event_id: str) -> bool:
@@ -317,28 +341,22 @@ async def first_delivery(deduplicator: EventDeduplicator, event_id: str) -> bool
 
 
 async def answer_in_thread(
-    assistant: Assistant, raw_text: str, user_id: str, bot_user_id: str | None
+    assistant: Assistant,
+    raw_text: str,
+    user_id: str,
+    bot_user_id: str | None,
+    *,
+    conversation: str = "",
 ) -> Reply:
     """`answer` in a worker thread: the question log's commit must not hold up the event loop."""
-    return await asyncio.to_thread(answer, assistant, raw_text, user_id, bot_user_id=bot_user_id)
+    return await asyncio.to_thread(
+        answer, assistant, raw_text, user_id, bot_user_id=bot_user_id, conversation=conversation
+    )
 
 
 def render_answer(reply: Reply) -> SlackMessage:
     """A reply rendered for a conversation (no echo of the question, no share button)."""
     return blocks.render(reply)
-
-
-def is_from_a_person(event: Body, bot_user_id: str | None) -> bool:
-    """A plain message by a person: no subtype (edits, joins), no bot, not ourselves."""
-    user = event.get("user")
-    return (
-        not event.get("subtype")
-        and not event.get("bot_id")
-        and isinstance(user, str)
-        and user != bot_user_id
-        and isinstance(event.get("text"), str)
-        and isinstance(event.get("channel"), str)
-    )
 
 
 def is_ephemeral(body: Body) -> bool:
