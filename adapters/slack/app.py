@@ -5,7 +5,9 @@ Each listener acknowledges first (Slack allows three seconds), then asks the `As
 goes through an `AsyncWebClient` with slack_sdk's retry handlers (429 with Retry-After, 5xx,
 dropped connections); a delivery that still fails is logged with ids only, never message text.
 
-Each question carries its conversation key (adapters/slack/events.py).
+Slack's assistant pane ("Agents & AI Apps", adapters/slack/assistant_pane.py) answers through
+the same `answer_event` as a direct message; each question carries its conversation key
+(adapters/slack/events.py).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import blocks
+from adapters.slack.assistant_pane import AnswerEvent, register_assistant_pane
 from adapters.slack.blocks import SlackMessage
 from adapters.slack.chat_port import key_metadata
 from adapters.slack.events import command_conversation, conversation_of, is_from_a_person
@@ -141,6 +144,7 @@ def build_bolt_app(
     )
     app.middleware(skip_repeated_events(deduplicator))
     register_ask_listeners(app, services)
+    register_assistant_pane(app, answer_pane_question(services))
     register_answer_actions(app, services)
     register_workflow_actions(app, services)
     return app
@@ -214,6 +218,15 @@ async def answer_event(
         conversation=conversation_of(event),
     )
     await post_answer(services, client, body, reply, thread_ts=thread_ts)
+
+
+def answer_pane_question(services: SlackServices) -> AnswerEvent:
+    """How the assistant pane answers: as a DM is answered, in the pane's thread."""
+
+    async def answer_in_pane(body: Body, client: AsyncWebClient, bot_user_id: str | None) -> None:
+        await answer_event(services, client, body, bot_user_id, body["event"]["thread_ts"])
+
+    return answer_in_pane
 
 
 def register_answer_actions(app: AsyncApp, services: SlackServices) -> None:
