@@ -11,6 +11,7 @@ import yaml
 from adapters.server import SLACK_PATH
 from adapters.slack import blocks
 from adapters.slack.app import COMMAND, EVENT_TYPES, HANDLED_ACTIONS
+from adapters.slack.assistant_pane import PANE_EVENTS
 from adapters.slack.home import HOME_EVENT
 from adapters.slack.workflows import COMMANDS as WORKFLOW_COMMANDS
 from adapters.slack.workflows import (
@@ -23,6 +24,8 @@ from bot.models import IncomingMessage, Reply, UserRef
 from tests.slack.conftest import SlackWorld
 
 MANIFEST = Path(__file__).resolve().parents[2] / "adapters" / "slack" / "manifest.yml"
+PANE_MARK = "# assistant pane"  # the manifest's lines for Slack's assistant pane carry it
+PANE_SCOPES = {"assistant:write"}
 LEAST_PRIVILEGE = {
     "app_mentions:read",
     "chat:write",
@@ -42,14 +45,27 @@ SUBSCRIPTIONS = {
     "message": "message.im",
     "app_mention": "app_mention",
     HOME_EVENT: "app_home_opened",
+    "assistant_thread_started": "assistant_thread_started",
+    "assistant_thread_context_changed": "assistant_thread_context_changed",
 }
+
+
+def parsed(text: str) -> dict[str, Any]:
+    data = yaml.safe_load(text)
+    assert isinstance(data, dict)
+    return data
 
 
 @pytest.fixture(scope="module")
 def manifest() -> dict[str, Any]:
-    data = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
-    assert isinstance(data, dict)
-    return data
+    return parsed(MANIFEST.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def plain_manifest() -> dict[str, Any]:
+    """The manifest for a workspace without the assistant pane: the marked lines deleted."""
+    lines = MANIFEST.read_text(encoding="utf-8").splitlines()
+    return parsed("\n".join(line for line in lines if PANE_MARK not in line))
 
 
 def test_the_slash_commands_are_the_ones_registered(manifest: dict[str, Any]) -> None:
@@ -62,7 +78,7 @@ def test_the_slash_commands_are_the_ones_registered(manifest: dict[str, Any]) ->
 def test_the_subscribed_events_are_the_ones_handled(manifest: dict[str, Any]) -> None:
     events = manifest["settings"]["event_subscriptions"]
 
-    handled = (*EVENT_TYPES, HOME_EVENT)
+    handled = (*EVENT_TYPES, HOME_EVENT, *PANE_EVENTS)
     assert sorted(events["bot_events"]) == sorted(SUBSCRIPTIONS[e] for e in handled)
     assert events["request_url"] == f"https://example.org{SLACK_PATH}"
 
@@ -71,8 +87,28 @@ def test_interactivity_is_on_and_scopes_are_least_privilege(manifest: dict[str, 
     interactivity = manifest["settings"]["interactivity"]
 
     assert interactivity == {"is_enabled": True, "request_url": f"https://example.org{SLACK_PATH}"}
-    assert set(manifest["oauth_config"]["scopes"]["bot"]) == LEAST_PRIVILEGE
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == LEAST_PRIVILEGE | PANE_SCOPES
     assert "user" not in manifest["oauth_config"]["scopes"]
+
+
+def test_the_assistant_pane_is_declared_in_both_languages(manifest: dict[str, Any]) -> None:
+    description = manifest["features"]["assistant_view"]["assistant_description"]
+
+    assert " / " in description
+    assert "B.3" in description and "B.2" in description
+
+
+def test_without_the_marked_lines_the_manifest_is_the_plain_app(
+    manifest: dict[str, Any], plain_manifest: dict[str, Any]
+) -> None:
+    events = plain_manifest["settings"]["event_subscriptions"]["bot_events"]
+
+    assert "assistant_view" not in plain_manifest["features"]
+    assert set(plain_manifest["oauth_config"]["scopes"]["bot"]) == LEAST_PRIVILEGE
+    assert sorted(events) == sorted(SUBSCRIPTIONS[e] for e in (*EVENT_TYPES, HOME_EVENT))
+    assert plain_manifest["features"]["slash_commands"] == manifest["features"]["slash_commands"]
+    assert plain_manifest["features"]["shortcuts"] == manifest["features"]["shortcuts"]
+    assert plain_manifest["settings"]["interactivity"] == manifest["settings"]["interactivity"]
 
 
 def test_the_shortcuts_and_the_home_tab_are_the_ones_registered(
