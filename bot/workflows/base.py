@@ -25,6 +25,9 @@ from bot.workflows import texts
 from bot.workflows.auth import Action, authorise
 
 FINAL_STATES = frozenset({"approved", "advised_against", "withdrawn", "expired", "resolved"})
+# The effect of an update that the recipient caused themselves (bot.workflows.delivery): they
+# are not notified of their own action, only the others are.
+OWN_ACTION = "own_action"
 
 
 @dataclass(frozen=True)
@@ -348,7 +351,7 @@ def load_request(
             kind=kind_name,
         )
     if states is not None and request.status not in states:
-        status = texts.STATUS_NAMES.get(request.status, texts.STATUS_NAMES["submitted"])
+        sentence = texts.STATE_SENTENCES.get(request.status, texts.STATE_SENTENCES["submitted"])
         return refuse(
             session,
             ctx,
@@ -357,6 +360,6 @@ def load_request(
             texts.WRONG_STATE,
             request_id=request_id,
             code="wrong_state",
-            status=status,
+            state=both(sentence, id=request_id),
         )
     return request

@@ -22,6 +22,7 @@ from bot.org import School, WorkingHours
 from bot.store.models import RequestRow
 from bot.workflows import texts
 from bot.workflows.base import (
+    OWN_ACTION,
     Actor,
     Context,
     Outcome,
@@ -178,15 +179,10 @@ def decide(
         request.decided_by, request.decided_at, request.comment = actor.email, now(ctx), comment
         cancel_reminders(session, request.id, now(ctx))
         _tell_requester(session, ctx, request, status, actor)
-        _update_leader_messages(session, ctx, request, texts.DECIDED_UPDATE, actor)
+        _update_leader_messages(session, ctx, request, texts.DECIDED_UPDATE[status], actor)
         remember_command(session, ctx, dedup_key, request.id)
-        return ok(
-            texts.DECIDED_FOR_ACTOR,
-            request.id,
-            id=request.id,
-            status=texts.STATUS_NAMES[status],
-            requester=name_of(ctx, request.requester),
-        )
+        requester = name_of(ctx, request.requester)
+        return ok(texts.DECIDED_FOR_ACTOR[status], request.id, id=request.id, requester=requester)
 
 
 def _tell_requester(
@@ -226,7 +222,11 @@ def withdraw(
 def _update_leader_messages(
     session: Session, ctx: Context, request: RequestRow, template: Localized, actor: Actor
 ) -> None:
-    """Replace the messages with buttons that the director (and deputies) got."""
+    """Replace the messages with buttons that the director (and deputies) got.
+
+    The actor's own message is replaced too (its buttons go), but as their own action: a
+    platform that shows an update as a new notification (the terminal) keeps it read.
+    """
     values = {
         "id": request.id,
         "requester": name_of(ctx, request.requester),
@@ -244,6 +244,7 @@ def _update_leader_messages(
             values=values,
             operation="update",
             ref_key=original,
+            effect=OWN_ACTION if email == actor.email else None,
         )
 
 

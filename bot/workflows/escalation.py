@@ -209,11 +209,22 @@ def _open_thread(session: Session, ctx: Context, request: RequestRow, school: Sc
 
 
 def post_in_thread(
-    session: Session, ctx: Context, request: RequestRow, key: str, message: Localized
+    session: Session,
+    ctx: Context,
+    request: RequestRow,
+    key: str,
+    message: Localized,
+    *,
+    by: Actor | None = None,
 ) -> None:
-    """Queue a message for the escalation's thread (delivered once the thread exists)."""
+    """Queue a message for the escalation's thread (delivered once the thread exists).
+
+    The participants to tell leave out `by`, who did what the message says: the thread shows
+    it to everyone, but its author gets no notification of their own action.
+    """
     platform = route(ctx, person(ctx, request.requester), request.platform)
-    who = tuple(recipient(ctx, e, platform) for e in _participants(request))
+    told = [e for e in _participants(request) if by is None or e != by.email]
+    who = tuple(recipient(ctx, e, platform) for e in told)
     enqueue(
         session,
         key=key,
@@ -250,7 +261,7 @@ def acknowledge(
         transition(session, ctx, request, "acknowledged", actor, "acknowledge")
         cancel_reminders(session, request.id, now(ctx))
         message = both(texts.ACKNOWLEDGED_THREAD, id=request.id, actor=name_of(ctx, actor.email))
-        post_in_thread(session, ctx, request, f"r{request.id}:acknowledged", message)
+        post_in_thread(session, ctx, request, f"r{request.id}:acknowledged", message, by=actor)
         remember_command(session, ctx, dedup_key, request.id)
         requester = name_of(ctx, request.requester)
         return ok(texts.ACKNOWLEDGED_FOR_ACTOR, request.id, id=request.id, requester=requester)
@@ -277,7 +288,7 @@ def resolve(
         message = both(
             texts.RESOLVED_THREAD, id=request.id, actor=name_of(ctx, actor.email), note=note
         )
-        post_in_thread(session, ctx, request, f"r{request.id}:resolved", message)
+        post_in_thread(session, ctx, request, f"r{request.id}:resolved", message, by=actor)
         remember_command(session, ctx, dedup_key, request.id)
         return ok(texts.RESOLVED_FOR_ACTOR, request.id, id=request.id)
 

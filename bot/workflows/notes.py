@@ -59,7 +59,7 @@ def _pass_note_on(
     values = {"id": request.id, "author": name_of(ctx, actor.email), "text": note.text}
     key = f"r{request.id}:note{note.id}"
     if request.kind == ESCALATION:
-        post_in_thread(session, ctx, request, key, both(texts.NOTE_MESSAGE, **values))
+        post_in_thread(session, ctx, request, key, both(texts.NOTE_MESSAGE, **values), by=actor)
         return
     others = [request.requester, request.assignee or ""]
     if request.deputy_asked:

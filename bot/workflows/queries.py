@@ -34,6 +34,7 @@ DETAIL_ESCALATION = Localized(
     "Platform: {medium}\nWhat is happening: {description}\nLinks: {links}",
 )
 DECISION_LINE = Localized("\nBesluit door {who}: {comment}", "\nDecision by {who}: {comment}")
+RESOLUTION_LINE = Localized("\nAfgesloten door {who}: {comment}", "\nClosed by {who}: {comment}")
 NOTE_LINE = Localized("\nNotitie van {who}: {text}", "\nNote from {who}: {text}")
 PURGED = Localized("(verwijderd na de bewaartermijn)", "(removed after the retention period)")
 
@@ -151,9 +152,8 @@ def _detail(
     text = template.get(lang).format(**resolved)
     if request.decided_by:
         comment = request.comment or ("" if request.purged_at is None else PURGED.get(lang))
-        text += DECISION_LINE.get(lang).format(
-            who=name_of(ctx, request.decided_by), comment=comment
-        )
+        line = RESOLUTION_LINE if request.kind == "escalation" else DECISION_LINE
+        text += line.get(lang).format(who=name_of(ctx, request.decided_by), comment=comment)
     notes = session.scalars(
         select(NoteRow).where(NoteRow.request_id == request.id).order_by(NoteRow.id)
     )

@@ -29,10 +29,7 @@ WRONG_KIND = L(
     "Verzoek #{id} is een {kind}; dat kan hier niet.",
     "Request #{id} is a {kind}; that is not possible here.",
 )
-WRONG_STATE = L(
-    "Verzoek #{id} is al {status}; dat kan nu niet meer.",
-    "Request #{id} is already {status}; that is no longer possible.",
-)
+WRONG_STATE = L("{state}; dat kan nu niet meer.", "{state}; that is no longer possible.")
 REASON_REQUIRED = L(
     "Geef een reden als je afraadt, bijvoorbeeld: /afraden {id} er staan leerlingen op de foto.",
     "Give a reason when advising against, e.g.: /advise-against {id} pupils are in the photo.",
@@ -70,6 +67,31 @@ STATUS_NAMES = {
     "resolved": L("opgelost", "resolved"),
 }
 
+STATE_SENTENCES = {  # "is al {status}" is not Dutch for every status: one sentence each
+    "submitted": L("Verzoek #{id} is al ingediend", "Request #{id} has already been submitted"),
+    "waiting": L(
+        "Verzoek #{id} wacht al op de directeur",
+        "Request #{id} is already waiting for the director",
+    ),
+    "approved": L(
+        "Verzoek #{id} heeft al akkoord gekregen", "Request #{id} has already been approved"
+    ),
+    "advised_against": L(
+        "Verzoek #{id} is al afgeraden", "Request #{id} has already been advised against"
+    ),
+    "talk": L(
+        "Voor verzoek #{id} is al overleg gevraagd",
+        "A talk has already been asked for on request #{id}",
+    ),
+    "withdrawn": L("Verzoek #{id} is al ingetrokken", "Request #{id} has already been withdrawn"),
+    "expired": L("Verzoek #{id} is al verlopen", "Request #{id} has already expired"),
+    "open": L("Verzoek #{id} is nog open", "Request #{id} is still open"),
+    "acknowledged": L(
+        "Verzoek #{id} is al ontvangen", "Request #{id} has already been acknowledged"
+    ),
+    "resolved": L("Verzoek #{id} is al opgelost", "Request #{id} has already been resolved"),
+}
+
 # --- doubt check -------------------------------------------------------------------------------
 DOUBT_SENT = L(
     "Verstuurd naar {director} (twijfelcheck #{id}). Publiceer nog niet; je hoort het antwoord "
@@ -105,14 +127,34 @@ DECISION_FOR_REQUESTER = {
     ),
 }
 COMMENT_LINE = L("\nOpmerking: {comment}", "\nComment: {comment}")
-DECIDED_FOR_ACTOR = L(
-    "Vastgelegd: twijfelcheck #{id} is {status}. {requester} krijgt bericht.",
-    "Recorded: doubt check #{id} is {status}. {requester} will be told.",
-)
-DECIDED_UPDATE = L(
-    "Twijfelcheck #{id} van {requester}: {status} (door {actor}).",
-    "Doubt check #{id} from {requester}: {status} (by {actor}).",
-)
+DECIDED_FOR_ACTOR = {
+    "approved": L(
+        "Vastgelegd: je gaf akkoord op twijfelcheck #{id}. {requester} krijgt bericht.",
+        "Recorded: you approved doubt check #{id}. {requester} will be told.",
+    ),
+    "advised_against": L(
+        "Vastgelegd: je raadt twijfelcheck #{id} af. {requester} krijgt bericht.",
+        "Recorded: you advise against doubt check #{id}. {requester} will be told.",
+    ),
+    "talk": L(
+        "Vastgelegd: voor twijfelcheck #{id} is overleg gevraagd. {requester} krijgt bericht.",
+        "Recorded: you asked to talk about doubt check #{id}. {requester} will be told.",
+    ),
+}
+DECIDED_UPDATE = {
+    "approved": L(
+        "{actor} gaf akkoord op twijfelcheck #{id} van {requester}.",
+        "{actor} approved doubt check #{id} from {requester}.",
+    ),
+    "advised_against": L(
+        "{actor} raadt twijfelcheck #{id} van {requester} af.",
+        "{actor} advises against doubt check #{id} from {requester}.",
+    ),
+    "talk": L(
+        "Bij twijfelcheck #{id} van {requester} vraagt {actor} om overleg.",
+        "{actor} asked to talk about doubt check #{id} from {requester}.",
+    ),
+}
 WITHDRAWN_FOR_ACTOR = L("Twijfelcheck #{id} is ingetrokken.", "Doubt check #{id} is withdrawn.")
 WITHDRAWN_UPDATE = L(
     "Twijfelcheck #{id} van {requester} is ingetrokken; je hoeft niets meer te doen.",

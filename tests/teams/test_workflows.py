@@ -129,14 +129,14 @@ def test_the_full_doubt_check(wf: WorkflowWorld) -> None:
         DIRECTOR_AAD,
         {"action": "advise_against", "request": "1", "lang": "nl", "comment": "Geen kinderen"},
     )
-    assert "twijfelcheck #1 is afgeraden" in last_text(wf, DIRECTOR_AAD)
+    assert "je raadt twijfelcheck #1 af" in last_text(wf, DIRECTOR_AAD)
 
     wf.dispatch()
     [update] = [c for c in wf.connector.calls if c.verb == "PUT"]
     assert update.conversation == PEOPLE[DIRECTOR_AAD][2]
     assert update.reply_to == f"reply-{wf.connector.calls.index(director_message) + 1}"
     updated = "\n".join(card_texts(card_of(update)))
-    assert "afgeraden" in updated and submits(card_of(update)) == []
+    assert "raadt twijfelcheck #1 van Juf Anna af" in updated and submits(card_of(update)) == []
     told = last_text(wf, AAD)
     assert "raadt twijfelcheck #1 af" in told and "Geen kinderen" in told
     assert request(wf.ctx.store).status == "advised_against"

@@ -50,7 +50,7 @@ def test_two_terminals_play_the_doubt_check(tmp_path: Path) -> None:
     assert "Verstuurd naar Directeur Kofschip (twijfelcheck #1)" in staff.stdout
     director = policybot("chat", "--user", DIRECTOR, db=db, stdin="1\n")
     assert "🔔 Twijfelcheck #1 van Juf Anna" in director.stdout
-    assert "twijfelcheck #1 is akkoord" in director.stdout
+    assert "je gaf akkoord op twijfelcheck #1" in director.stdout
     back = policybot("chat", "--user", ANNA, db=db)
     assert "🔔 ✅ Directeur Kofschip gaf akkoord op twijfelcheck #1" in back.stdout
     listed = policybot("requests", "list", "--json", db=db)

@@ -82,8 +82,8 @@ def test_doubt_check_from_question_to_approval(ctx: Context) -> None:
     assert "Twijfelcheck #1 van Juf Anna" in seen
     assert "[1] Akkoord" in seen
     decided = director.type("1")
-    assert "twijfelcheck #1 is akkoord" in decided
-    assert "(bijgewerkt)" in decided
+    assert "Vastgelegd: je gaf akkoord op twijfelcheck #1" in decided
+    assert "(bijgewerkt)" not in decided  # no notification of their own decision
     assert "gaf akkoord op twijfelcheck #1" in anna.look()
 
 
@@ -92,7 +92,7 @@ def test_advise_against_asks_for_the_reason(ctx: Context) -> None:
     anna.type("/twijfel", *DRAFT_LINES)
     assert "[2] Afraden" in director.look()
     assert "Waarom raad je het af" in director.type("2")
-    assert "afgeraden" in director.type("Er staan leerlingen herkenbaar op")
+    assert "je raadt twijfelcheck #1 af" in director.type("Er staan leerlingen herkenbaar op")
     told = anna.look()
     assert "raadt twijfelcheck #1 af" in told
     assert "Er staan leerlingen herkenbaar op" in told
@@ -103,7 +103,7 @@ def test_a_missing_reason_says_so(ctx: Context) -> None:
     director = Terminal(ctx, DIRECTOR)
     assert "Geef een reden als je afraadt" in director.type("/afraden 1")
     assert "Give a reason" in director.type("/advise-against 1")
-    assert "afgeraden" in director.type("/afraden 1 liever geen namen")
+    assert "je raadt twijfelcheck #1 af" in director.type("/afraden 1 liever geen namen")
 
 
 def test_bad_input_is_explained_and_nothing_is_lost(ctx: Context) -> None:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from bot.clock import ManualClock
-from bot.store.models import AuditEvent, ReminderRow, RequestRow
+from bot.store.models import AuditEvent, ConsoleInboxRow, ReminderRow, RequestRow
 from bot.workflows.base import Actor, Context, choose_school
 from bot.workflows.doubt_check import DoubtDraft, decide, submit, withdraw
 from tests.workflows.conftest import AMSTERDAM, ANNA, BRAM, DEPUTY, DIRECTOR, inbox
@@ -62,9 +62,18 @@ def test_approval_reaches_the_requester_and_updates_the_directors_message(ctx: C
     [told] = inbox(ctx, ANNA)
     assert "Directeur Kofschip gaf akkoord" in told
     assert "Opmerking: mooi zo" in told
-    [updated] = inbox(ctx, DIRECTOR)
-    assert updated.startswith("(bijgewerkt) ")
-    assert "akkoord" in updated
+    assert inbox(ctx, DIRECTOR) == []  # no notification of their own decision
+    with ctx.store.transaction() as session:
+        card = session.scalars(
+            select(ConsoleInboxRow).where(
+                ConsoleInboxRow.key == f"r{request_id}:submitted:{DIRECTOR}"
+            )
+        ).one()
+        assert (
+            card.text
+            == "(bijgewerkt) Directeur Kofschip gaf akkoord op twijfelcheck #1 van Juf Anna."
+        )
+        assert (card.buttons, card.read_at is not None) == ([], True)  # replaced, buttons gone
 
 
 def test_advising_against_needs_a_reason(ctx: Context) -> None:
@@ -125,7 +134,9 @@ def test_reminder_after_four_working_hours_then_deputy(ctx: Context, clock: Manu
     [asked] = inbox(ctx, DEPUTY)
     assert "wil jij als adjunct kijken" in asked
     assert decide(ctx, Actor(DEPUTY), request_id, "approve").ok
-    assert any("bijgewerkt" in m for m in inbox(ctx, DEPUTY))
+    assert not any("bijgewerkt" in m for m in inbox(ctx, DEPUTY))  # the deputy decided
+    told = inbox(ctx, DIRECTOR)
+    assert any(m.startswith("(bijgewerkt) Adjunct Kofschip gaf akkoord") for m in told)
     assert "reminded" in actions(ctx, request_id)
     assert "deputy_asked" in actions(ctx, request_id)
 
