@@ -4,9 +4,10 @@ States: open -> acknowledged -> resolved (with a resolution note); resolving str
 is allowed too (the director may have handled it by phone). Either side adds notes at any time
 before it is resolved; every note is stored and posted in the escalation's thread.
 
-The director is notified at once (a direct message with the protocol's guidance for serious
-cases, S.2 and S.4, as information) and a thread is opened for the requester and the director;
-the adapter returns a platform-neutral thread reference that is kept on the request.
+The director is notified at once (a direct message with the protocol's guidance that fits the
+case: B.2 and A.7, or S.2 and S.4 when a staff member's own conduct is at issue) and a thread is
+opened for the requester and the director; the adapter returns a platform-neutral thread
+reference that is kept on the request.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from bot.workflows.base import (
     seen_command,
     transition,
 )
+from bot.workflows.guidance import escalation_guidance
 from bot.workflows.reminders import Handler, add_working_time
 
 KIND = "escalation"
@@ -129,16 +131,10 @@ def _schedule(session: Session, ctx: Context, request: RequestRow, school: Schoo
         schedule(session, request, kind, due, working_hours=not urgent)
 
 
-def guidance(ctx: Context, school: School) -> Localized:
-    """The protocol's guidance for serious cases (S.2 and S.4), from the loaded knowledge."""
-    knowledge = ctx.knowledge_for(school.name)
-    s2, s4 = knowledge.clause("S2"), knowledge.clause("S4")
-    return Localized(
-        texts.GUIDANCE.nl.format(s2_number=s2.number, s2=s2.text, s4_number=s4.number, s4=s4.text),
-        texts.GUIDANCE.en.format(
-            s2_number=s2.number, s2=s2.text_en, s4_number=s4.number, s4=s4.text_en
-        ),
-    )
+def guidance(ctx: Context, school: School, description: str) -> Localized:
+    """The protocol's guidance that fits who is doing what (bot.workflows.guidance): S.2 and
+    S.4 when a staff member's own conduct is at issue, else B.2's strategy and A.7."""
+    return escalation_guidance(ctx.knowledge_for(school.name), description)
 
 
 def leader_values(ctx: Context, request: RequestRow) -> dict[str, object]:
@@ -152,7 +148,7 @@ def leader_values(ctx: Context, request: RequestRow) -> dict[str, object]:
         "medium": request.medium or texts.MEDIUM_UNKNOWN,
         "description": request.description or "",
         "links": ", ".join(request.links or []) or "-",
-        "guidance": guidance(ctx, school),
+        "guidance": guidance(ctx, school, request.description or ""),
     }
 
 

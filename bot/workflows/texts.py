@@ -195,10 +195,6 @@ ESCALATION_FOR_DIRECTOR = L(
     "\nWhat is happening: {description}\nLinks: {links}\n\n{guidance}\n\n"
     "Choose: /acknowledge {id} · /resolve {id} <note> · /note {id} <text>",
 )
-GUIDANCE = L(
-    "Ter informatie, bij ernstige gevallen (protocol):\n• {s2_number} {s2}\n• {s4_number} {s4}",
-    "For information, in serious cases (protocol):\n• {s2_number} {s2}\n• {s4_number} {s4}",
-)
 THREAD_OPENED = L(
     "[Escalatie #{id}] Gesprek tussen {requester} en {director} over: {description}",
     "[Escalation #{id}] Conversation between {requester} and {director} about: {description}",

@@ -167,8 +167,8 @@ def test_escalation_from_start_to_resolution(ctx: Context, clock: ManualClock) -
     assert "Je directeur Directeur Kofschip is gewaarschuwd (escalatie #1)" in opened
     alert = director.look()
     assert "Escalatie #1 van Juf Anna" in alert
-    assert "Landelijke Vertrouwensinspecteur (0900 – 1113111)" in alert
-    assert "aangifte bij de politie" in alert
+    assert "te volgen strategie te bespreken" in alert  # B.2: parents, not staff, act here
+    assert "Landelijke Vertrouwensinspecteur" not in alert
     assert "Gesprek tussen Juf Anna en Directeur Kofschip" in opened
     clock.advance(minutes=15)
     assert "nog niet ontvangen" in director.look()
