@@ -36,7 +36,12 @@ from adapters.slack import blocks
 from adapters.slack.assistant_pane import AnswerEvent, register_assistant_pane
 from adapters.slack.blocks import SlackMessage
 from adapters.slack.chat_port import key_metadata
-from adapters.slack.events import command_conversation, conversation_of, is_from_a_person
+from adapters.slack.events import (
+    command_conversation,
+    conversation_of,
+    is_from_a_person,
+    thread_conversation,
+)
 from adapters.slack.home import register_home
 from adapters.slack.mrkdwn import escape, to_plain, unescape
 from adapters.slack.ports import EventDeduplicator
@@ -51,6 +56,7 @@ from bot.assistant import Assistant
 from bot.kept_answers import AnswerQueue, Unposted, answer_key
 from bot.models import IncomingMessage, Reply, UserRef
 from bot.ports import Feedback, FeedbackSink
+from bot.suggestions import ASK
 
 LOG = logging.getLogger("policybot.slack")
 
@@ -59,11 +65,13 @@ EVENT_TYPES = ("message", "app_mention")
 SHOW_CLAUSE_ACTIONS = re.compile(rf"^{blocks.SHOW_CLAUSE}(:\d+)?$")
 FEEDBACK_ACTIONS = re.compile(rf"^({blocks.FEEDBACK_UP}|{blocks.FEEDBACK_DOWN})$")
 WORKFLOW_ACTIONS = re.compile(rf"^({blocks.DOUBT_CHECK}|{blocks.ESCALATE})(:\d+)?$")
+ASK_ACTIONS = re.compile(rf"^{ASK}(:\d+)?$")  # a suggested next question (bot/suggestions.py)
 # Every action id a rendered message can carry matches one of these (a test checks it).
 HANDLED_ACTIONS = (
     SHOW_CLAUSE_ACTIONS,
     FEEDBACK_ACTIONS,
     WORKFLOW_ACTIONS,
+    ASK_ACTIONS,
     re.compile(rf"^{blocks.SHARE}$"),
     DECISION_ACTIONS,
     SCHOOL_ACTIONS,
@@ -146,6 +154,7 @@ def build_bolt_app(
     register_ask_listeners(app, services)
     register_assistant_pane(app, answer_pane_question(services))
     register_answer_actions(app, services)
+    register_suggestion_actions(app, services)
     register_workflow_actions(app, services)
     return app
 
@@ -195,10 +204,15 @@ def register_ask_listeners(app: AsyncApp, services: SlackServices) -> None:
         raw, user = _text(command.get("text")), _text(command.get("user_id"))
         conversation = command_conversation(_text(command.get("channel_id")), user)
         reply = answer(services.assistant, raw, user, conversation=conversation)
-        share = blocks.share_payload(raw) if reply.kind in blocks.ANSWER_KINDS else None
-        message = blocks.render(reply, question=unescape(raw), share_value=share)
-        payload = {**message.as_payload(), "response_type": "ephemeral"}
+        payload = private_answer(reply, raw)
         await services.responder.send(command.get("response_url"), payload, what="command answer")
+
+
+def private_answer(reply: Reply, raw: str) -> dict[str, Any]:
+    """An ephemeral answer to `raw` (/protocol's): the question echoed, a share button."""
+    share = blocks.share_payload(raw) if reply.kind in blocks.ANSWER_KINDS else None
+    message = blocks.render(reply, question=unescape(raw), share_value=share)
+    return {**message.as_payload(), "response_type": "ephemeral"}
 
 
 async def answer_event(
@@ -277,6 +291,48 @@ def register_answer_actions(app: AsyncApp, services: SlackServices) -> None:
             )
         )
         await thank_for_feedback(services, body, client, clause_id, action.get("block_id"))
+
+
+def register_suggestion_actions(app: AsyncApp, services: SlackServices) -> None:
+    """A suggested next question, asked as if typed: answered where the pressed answer is
+    (privately under /protocol's, else in its DM or thread), with the question echoed."""
+
+    @app.action(ASK_ACTIONS)
+    async def on_suggested_question(
+        ack: AsyncAck, body: Body, action: Body, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        question, user = _text(action.get("value")), _dig(body, "user", "id")
+        if not question or not user:
+            return
+        channel = channel_of(body)
+        if is_ephemeral(body):
+            conversation = command_conversation(channel, user)
+            reply = await answer_in_thread(
+                services.assistant, question, user, None, conversation=conversation
+            )
+            payload = {**private_answer(reply, question), "replace_original": False}
+            await services.responder.send(body.get("response_url"), payload, what="suggestion")
+            return
+        thread_ts = answer_thread(body)
+        reply = await answer_in_thread(
+            services.assistant,
+            question,
+            user,
+            None,
+            conversation=thread_conversation(channel, thread_ts),
+        )
+        message = blocks.render(reply, question=question)
+        await post_message(client, channel, message, thread_ts=thread_ts)
+
+
+def answer_thread(body: Body) -> str | None:
+    """Where to answer a press on a message: its thread; in a channel, a thread under it
+    when it has none; at the top of a DM otherwise."""
+    thread_ts = _dig(body, "message", "thread_ts")
+    if thread_ts or channel_of(body).startswith("D"):
+        return thread_ts or None
+    return _dig(body, "message", "ts") or None
 
 
 def register_workflow_actions(app: AsyncApp, services: SlackServices) -> None:
