@@ -6,14 +6,13 @@ issue; otherwise, e.g. parents threatening a teacher, B.2's strategy and A.7.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from bot.workflows.base import Actor, Context
 from bot.workflows.escalation import EscalationInput, open_escalation
 from bot.workflows.guidance import staff_conduct_at_issue
 from tests.workflows.conftest import ANNA, DIRECTOR, inbox, knowledge_for
+from tests.workflows.test_flow_language import with_english_director
 
 OTHERS_ACT = [
     "Ouders bedreigen een leerkracht in de klassenapp",
@@ -67,13 +66,6 @@ def test_a_colleagues_own_conduct_gets_s2_and_s4(ctx: Context) -> None:
     assert "• S.2 " + knowledge.clause("S2").text in alert
     assert "• S.4 " + knowledge.clause("S4").text in alert
     assert knowledge.clause("B2").text not in alert
-
-
-def with_english_director(ctx: Context) -> Context:
-    """The same world, but the director reads English (`lang: en` in the org file)."""
-    people = dict(ctx.org.people)
-    people[DIRECTOR] = replace(people[DIRECTOR], lang="en")
-    return replace(ctx, org=replace(ctx.org, people=people))
 
 
 def test_the_guidance_is_in_the_directors_language(ctx: Context) -> None:
