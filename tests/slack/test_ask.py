@@ -54,7 +54,7 @@ def test_a_direct_message_is_answered_in_the_dm_quoting_the_clause(world: SlackW
     assert call.args.get("thread_ts") is None
     assert quote_block(call.args).startswith("*A.5 · ")
     assert "Waarom dit antwoord: A.5" in texts(call.args)
-    assert action_ids(call.args) == ["feedback_up", "feedback_down"]
+    assert action_ids(call.args) == ["ask", "ask:2", "ask:3", "feedback_up", "feedback_down"]
     assert call.args["text"].endswith("(A.5)")
 
 
@@ -117,7 +117,10 @@ def test_protocol_answers_ephemerally_with_a_share_button(world: SlackWorld) -> 
     assert call.args["response_type"] == "ephemeral"
     assert call.args["_url_name"] == "command"
     assert quote_block(call.args).startswith("*A.5 · ")
-    assert action_ids(call.args) == ["share_answer", "feedback_up", "feedback_down"]
+    assert action_ids(call.args) == [
+        *("ask", "ask:2", "ask:3"),
+        *("share_answer", "feedback_up", "feedback_down"),
+    ]
     assert "Je vraag:" in texts(call.args)
 
 

@@ -88,11 +88,13 @@ def test_an_answer_renders_text_quote_why_and_feedback(assistant: Assistant) -> 
 
     rendered = blocks.render(reply).blocks
 
-    assert [b["type"] for b in rendered] == ["section", "section", "context", "actions"]
+    assert [b["type"] for b in rendered] == ["section", "section", "context", "actions", "actions"]
     assert rendered[1]["text"]["text"].startswith("*A.5 · ")
     assert rendered[2]["elements"][0]["text"].startswith("Waarom dit antwoord: A.5")
-    assert rendered[3]["block_id"] == "feedback|nl"
-    assert [b["value"] for b in buttons(rendered)] == ["A5", "A5"]
+    assert rendered[4]["block_id"] == "feedback|nl"
+    suggested = [b["value"] for b in rendered[3]["elements"]]
+    assert suggested == [b.value for b in reply.buttons if b.action == "ask"] and suggested
+    assert [b["value"] for b in rendered[4]["elements"]] == ["A5", "A5"]
 
 
 def test_a_near_tie_offers_other_answers_with_unique_action_ids(
