@@ -14,8 +14,9 @@ idle time by more than the next message.
 
 The rules (`FollowUpRules`) decide whether a message is read together with the previous one:
 - "waarom?" / "why?" alone asks for the rationale of the last clause;
-- a short message (a few words) that starts like a follow-up ("en ...", "and ...", "ook ...",
-  "what about ...", "wat als ...") or that the matcher cannot place with confidence on its own
+- a message that starts like a follow-up ("en ...", "and ...", "ook ...", "what about ...",
+  "wat als ..."), or a short one that points back ("dan", "daar") or that the matcher cannot
+  place with confidence on its own (but not one it confidently places outside the protocol),
   is matched again as the previous question plus this one;
 - the combined reading is used only when it is confident and more confident than the message
   alone.
@@ -187,9 +188,16 @@ def looks_like_follow_up(question: str, alone: MatchResult, rules: FollowUpRules
         return True
     if len(words) > rules.max_words:
         return False
+    return is_unsure(alone, rules) or any(w in REFERRING for w in words)
+
+
+def is_unsure(alone: MatchResult, rules: FollowUpRules) -> bool:
+    """The matcher could not place the message: low confidence, not a confident "outside the
+    protocol" ("Wat kost de schoolreis?" stays outside, whatever came before)."""
     best = alone.best
-    unsure = alone.abstained or best is None or best.confidence < rules.alone_confidence
-    return unsure or any(w in REFERRING for w in words)
+    if alone.abstained:
+        return alone.reason == "low_confidence"
+    return best is None or best.confidence < rules.alone_confidence
 
 
 def combined_question(previous: str, question: str) -> str:

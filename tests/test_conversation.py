@@ -163,3 +163,11 @@ def test_a_long_self_contained_question_ignores_the_context(assistant: Assistant
     reply = say(assistant, "Wat gebeurt er als een medewerker zich niet aan het protocol houdt?")
 
     assert reply.notes == () and reply.clause_id in ("S1", "S3")
+
+
+def test_a_question_confidently_outside_the_protocol_stays_outside(assistant: Assistant) -> None:
+    say(assistant, "Mag ik foto's van mijn klas op Instagram zetten?")
+
+    reply = say(assistant, "Wat kost de schoolreis?")
+
+    assert (reply.kind, reply.notes) == ("out_of_scope", ())
