@@ -1,7 +1,7 @@
 """Typed, frozen value objects shared by the core and the adapters.
 
 Nothing here knows about Slack or Teams: adapters translate their platform events into
-`IncomingMessage`/`IncomingAction` and render `Reply` objects back.
+`IncomingMessage` (and button presses) and render `Reply` objects back.
 """
 
 from __future__ import annotations

@@ -40,7 +40,6 @@ DOUBT_MESSAGE_SHORTCUT = "doubt_check_message"
 ESCALATE_MESSAGE_SHORTCUT = "escalate_message"
 ESCALATE_SHORTCUT = "escalate_global"
 COMMANDS = (DOUBT_COMMAND, ESCALATE_COMMAND, NOTE_COMMAND, WITHDRAW_COMMAND)
-SHORTCUTS = (DOUBT_MESSAGE_SHORTCUT, ESCALATE_MESSAGE_SHORTCUT, ESCALATE_SHORTCUT)
 DECISION_ACTIONS = re.compile(r"^(approve|advise_against|talk|acknowledge|resolve)(:\d+)?$")
 SCHOOL_ACTIONS = re.compile(rf"^{modals.SCHOOL_ACTION}(:\d+)?$")
 

@@ -43,11 +43,6 @@ def authorise(
     return None if leader or is_requester else _refusal("not_visible", texts.NOT_VISIBLE)
 
 
-def can_view(org: Org, actor: str, *, school_id: str, requester: str) -> bool:
-    """True when `actor` may see the request at all."""
-    return authorise(org, actor, school_id=school_id, requester=requester, action="view") is None
-
-
 def _school(org: Org, school_id: str) -> School | None:
     try:
         return org.school(school_id)

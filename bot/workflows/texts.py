@@ -108,7 +108,6 @@ DOUBT_FOR_DIRECTOR = L(
     "\nDraft:\n{draft}{link}\n\nCheck: {findings}\n\n"
     "Choose: /approve {id} [comment] · /advise-against {id} <reason> · /talk {id} [comment]",
 )
-NO_FINDINGS = L("geen bijzonderheden gevonden.", "nothing in particular found.")
 LINK_LINE = L("\nLink: {link}", "\nLink: {link}")
 WHEN_UNKNOWN = L("onbekend", "unknown")
 MEDIUM_UNKNOWN = L("onbekend", "unknown")
@@ -300,4 +299,3 @@ COMMAND_HINT = {
         "Type /escalate to alert your director straight away.",
     ),
 }
-NOTIFICATION = L("🔔 {text}", "🔔 {text}")
