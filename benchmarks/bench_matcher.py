@@ -79,7 +79,7 @@ def latencies(index: Index, items: list[str], rounds: int) -> list[float]:
     out = []
     for _ in range(rounds):
         for question in items:
-            index.analyzer.analyze.cache_clear()
+            index.forget_recent()
             start = time.perf_counter()
             match(question, index)
             out.append(time.perf_counter() - start)
@@ -146,7 +146,7 @@ def conversation_cost(base: Knowledge) -> None:
         times = []
         for number, dialogue in enumerate(dialogues):
             for turn in dialogue.turns:
-                index.analyzer.analyze.cache_clear()
+                index.forget_recent()
                 message = IncomingMessage(turn.q, EVALUATOR, conversation=f"bench:{number}")
                 start = time.perf_counter()
                 assistant.handle(message)

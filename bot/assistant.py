@@ -32,7 +32,7 @@ from bot.models import (
     Reply,
 )
 from bot.suggestions import Popularity, suggested_questions
-from bot.text import MAX_CHARS, clean, fold, message_parts, states_cue
+from bot.text import MAX_CHARS, clean, fold, message_parts, message_pieces, states_cue
 
 SmallTalkKind = Literal["help", "greeting", "thanks", "ack"]
 """In order of precedence: "hoi, wat kun je?" asks for help, "hoi, bedankt" greets."""
@@ -156,7 +156,7 @@ class Assistant:
         if talk is not None:
             lang = message.lang or talk.lang or self._language_of(message.text)
             return self._help(lang, opening=_OPENINGS[talk.kind])
-        result = match(message.text, self.index, lang=message.lang)
+        result = match(without_small_talk(message.text), self.index, lang=message.lang)
         if not result.question:
             return self._help(result.lang, kind="empty")
         if conversations is None:
@@ -378,6 +378,18 @@ def answer_for(clause: Clause, question: str) -> Localized:
 def chosen_variant(variants: Sequence[AnswerVariant], question: str) -> AnswerVariant | None:
     """The first variant with a cue that `question` states (not negated); None if none is."""
     return next((v for v in variants if states_cue(question, v.cues)), None)
+
+
+def without_small_talk(text: str) -> str:
+    """The message without the greetings and thanks around its question ("Hoi, mag ik …?
+    Alvast bedankt!" is matched as "mag ik …?"): they only dilute the matcher's features."""
+    kept = [piece + end for piece, end in message_pieces(text) if not _is_small_talk_piece(piece)]
+    return "".join(kept).strip() or text
+
+
+def _is_small_talk_piece(piece: str) -> bool:
+    words = tuple(w for w in fold(piece).split() if w not in FILLERS)
+    return bool(words) and _small_talk_phrases(words) is not None
 
 
 def small_talk(question: str) -> SmallTalk | None:

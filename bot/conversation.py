@@ -9,8 +9,8 @@ language and the time. It expires after an idle time (POLICYBOT_CONVERSATION_MIN
 
 Where it lives: in the database when the workflows have one (`DbContexts`), so that several
 `serve` processes share it; in memory (`MemoryContexts`) for a single process (the terminal,
-`ask`). Expired rows are deleted as new ones are written, so no question text outlives the
-idle time by more than the next message.
+`ask`). Expired rows are deleted as new ones are written (at most once a minute per process),
+so no question text outlives the idle time by more than a minute and the next message.
 
 The rules (`FollowUpRules`) decide whether a message is read together with the previous one:
 - "waarom?" / "why?" alone asks for the rationale of the last clause;
@@ -40,6 +40,7 @@ from bot.store.models import ConversationRow
 from bot.text import fold
 
 IDLE = timedelta(minutes=10)
+PURGE_EVERY = timedelta(minutes=1)
 MAX_QUESTION = 400
 MAX_KEY = 200
 MAX_REMEMBERED = 10_000
@@ -118,6 +119,7 @@ class DbContexts:
     def __init__(self, store: Store, idle: timedelta = IDLE) -> None:
         self.store = store
         self.idle = idle
+        self._purged_at: datetime | None = None  # expired rows go at most once a minute
 
     def recall(self, key: str, now: datetime) -> Remembered | None:
         try:
@@ -133,11 +135,12 @@ class DbContexts:
     def remember(self, key: str, context: Remembered) -> None:
         try:
             with self.store.transaction() as session:
-                session.execute(
-                    delete(ConversationRow).where(
-                        ConversationRow.updated_at < context.at - self.idle
+                if self._purge_due(context.at):
+                    session.execute(
+                        delete(ConversationRow).where(
+                            ConversationRow.updated_at < context.at - self.idle
+                        )
                     )
-                )
                 row = session.get(ConversationRow, key[:MAX_KEY]) or ConversationRow(
                     key=key[:MAX_KEY]
                 )
@@ -148,6 +151,12 @@ class DbContexts:
                 session.add(row)
         except SQLAlchemyError:
             return
+
+    def _purge_due(self, now: datetime) -> bool:
+        if self._purged_at is not None and now - self._purged_at < PURGE_EVERY:
+            return False
+        self._purged_at = now
+        return True
 
     def count(self) -> int:
         """How many conversations are remembered (for tests and the operator)."""

@@ -16,8 +16,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -75,6 +76,18 @@ class Index:
     folded_phrasings: list[list[str]]
     clause_rows: list[int]
     out_of_scope_row: int
+    recent: ProbabilityCache = field(default_factory=lambda: ProbabilityCache())
+    """The probabilities of recently asked texts: staff ask the same questions again."""
+
+    def reconfigured(self, **changes: float) -> Index:
+        """This index with other decision settings (`MatcherConfig` fields) and its own cache."""
+        config = replace(self.config, **changes)  # type: ignore[arg-type]
+        return replace(self, config=config, recent=ProbabilityCache())
+
+    def forget_recent(self) -> None:
+        """Empty the per-question caches (the analysis and the probabilities): benchmarks."""
+        self.analyzer.analyze.cache_clear()
+        self.recent.clear()
 
     @property
     def clauses(self) -> tuple[Clause, ...]:
@@ -183,9 +196,45 @@ def match(question: str, index: Index, *, lang: Lang | None = None) -> MatchResu
     )
 
 
+class ProbabilityCache:
+    """The last `size` texts' class probabilities, thread-safe (least recently used out)."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, str], FloatArray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> FloatArray | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, str], value: FloatArray) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
 def clause_probabilities(analysis: Analysis, index: Index) -> FloatArray:
-    """The model's probability of every class (clauses and out of scope) for one analysis:
-    the lexical model's when it is confident, else the embedding model's."""
+    """The model's probability of every class (clauses and out of scope) for one analysis,
+    remembered for texts asked again."""
+    key = (analysis.text, analysis.lang)
+    found = index.recent.get(key)
+    if found is None:
+        found = computed_probabilities(analysis, index)
+        index.recent.put(key, found)
+    return found
+
+
+def computed_probabilities(analysis: Analysis, index: Index) -> FloatArray:
+    """The lexical model's probabilities when it is confident, else the embedding model's."""
     if index.fast_model is not None and index.fast_featurizer is not None:
         quick = index.fast_model.probabilities(index.fast_featurizer.transform([analysis]))[0]
         if float(quick.max()) >= index.config.fast_confidence:

@@ -326,6 +326,16 @@ def message_parts(text: str) -> list[tuple[str, ...]]:
     return [part for part in parts if part]
 
 
+_PIECE_BREAK = re.compile(f"({_PART_BREAK.pattern})")
+
+
+def message_pieces(text: str) -> list[tuple[str, str]]:
+    """The parts of a message as typed, each with the punctuation that ends it."""
+    pieces = _PIECE_BREAK.split(text)
+    pieces += [""] * (len(pieces) % 2)
+    return list(zip(pieces[0::2], pieces[1::2], strict=True))
+
+
 def states_cue(text: str, cues: Iterable[str]) -> bool:
     """Whether a part of `text` contains one of the cue phrases, and no negation, doubt or need.
 

@@ -13,7 +13,7 @@ it into bot/matching.py's MatcherConfig. Never pass the held-out sets here.
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.evaluation import load_question_set
@@ -68,7 +68,7 @@ def main() -> None:
     args = parser.parse_args()
     knowledge = load_knowledge()
     default = build_index(knowledge)
-    embedding = replace(default, config=replace(default.config, fast_confidence=1.01))
+    embedding = default.reconfigured(fast_confidence=1.01)
     lexical = build_index(knowledge, embedder=None)
     results = {path: outcomes(path, embedding, lexical) for path in args.files}
     for fast_confidence in CANDIDATES:

