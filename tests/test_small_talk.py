@@ -11,7 +11,7 @@ import yaml
 from adapters.slack import workflows as slack_workflows
 from adapters.teams import workflows as teams_workflows
 from bot import messages as msg
-from bot.assistant import Assistant, small_talk
+from bot.assistant import Assistant, small_talk, without_small_talk
 from bot.models import IncomingMessage, Reply, UserRef
 
 USER = UserRef(platform="test", user_id="u1")
@@ -129,3 +129,22 @@ def test_the_help_names_the_teams_commands_and_the_slack_shortcuts(lang: str) ->
     manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
     for shortcut in {s["name"] for s in manifest["features"]["shortcuts"]}:
         assert f"“{shortcut}”" in text
+
+
+@pytest.mark.parametrize(
+    ("typed", "matched"),
+    [
+        (
+            "Hoi, mag ik foto's van mijn klas posten? Alvast bedankt!",
+            "mag ik foto's van mijn klas posten?",
+        ),
+        (
+            "Goedemorgen! Can I post pictures of my class? Thanks",
+            "Can I post pictures of my class?",
+        ),
+        ("mag ik foto's van mijn klas posten?", "mag ik foto's van mijn klas posten?"),
+        ("bedankt", "bedankt"),
+    ],
+)
+def test_greetings_and_thanks_around_a_question_are_not_matched(typed: str, matched: str) -> None:
+    assert without_small_talk(typed) == matched
