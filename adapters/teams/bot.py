@@ -6,6 +6,11 @@ when wired), else a card button (`actions.py`), else a question for the `Assista
 is rendered by `cards.py` / `forms.py`. In a personal chat the reply is a new
 message in that chat; in a channel or group chat it is a reply to the activity, in its thread.
 A delivery that fails (429, 5xx, network) is retried briefly, then logged with ids only.
+
+An `adaptiveCard/action` invoke with one of our verbs (the escalation's channel card, Universal
+Actions: "refresh", "acknowledge", "resolve") is answered by `TeamsWorkflows.on_execute` with
+the card to show (`{"statusCode": 200, "type": "application/vnd.microsoft.card.adaptive",
+"value": card}`) or a 400 error; any other invoke gets botbuilder's own answer.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from botbuilder.core import (  # type: ignore[import-untyped]
 from botbuilder.schema import (  # type: ignore[import-untyped]
     Activity,
     ActivityTypes,
+    AdaptiveCardInvokeResponse,
     Attachment,
 )
 from msrest.exceptions import ClientRequestError, HttpOperationError
@@ -32,7 +38,7 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 from adapters.teams import cards, forms, translate
 from adapters.teams.actions import dispatch_card_action
 from adapters.teams.ports import ConversationReferenceStore
-from adapters.teams.workflows import Answer, TeamsWorkflows
+from adapters.teams.workflows import Answer, Executed, TeamsWorkflows
 from bot.assistant import Assistant
 from bot.kept_answers import AnswerQueue, Unposted
 from bot.models import Lang, Reply
@@ -44,6 +50,9 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_ATTEMPTS = 3
 MAX_RETRY_DELAY = 2.0
 BAD_REQUEST = 400
+OK = 200
+CARD_ACTION = "adaptiveCard/action"
+ERROR_TYPE = "application/vnd.microsoft.error"
 
 
 @dataclass(frozen=True)
@@ -74,14 +83,31 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no ty
         await super().on_turn(turn_context)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
-        """botbuilder's answer to an invoke (none is ours: our cards submit with Action.Submit),
-        or 400 for a value its parsing chokes on: an `adaptiveCard/action` whose `action` is not
-        an object crashed the turn (AttributeError in ActivityHandler)."""
+        """Our `Action.Execute`s (the escalation's channel card); for any other invoke
+        botbuilder's answer, or 400 for a value its parsing chokes on: an `adaptiveCard/action`
+        whose `action` is not an object crashed the turn (AttributeError in ActivityHandler)."""
+        executed = await self.execute(as_json(turn_context.activity))
+        if executed is not None:
+            return executed
         try:
             response: InvokeResponse = await super().on_invoke_activity(turn_context)
         except (AttributeError, TypeError, ValueError):
             return InvokeResponse(status=BAD_REQUEST)
         return response
+
+    async def execute(self, activity: dict[str, Any]) -> InvokeResponse | None:
+        """The answer to one of our `Action.Execute`s, as the person who pressed; None when the
+        invoke is not one (or the workflows are not wired)."""
+        workflows, user = self.services.workflows, translate.user_ref(activity)
+        action = our_execute(activity)
+        if workflows is None or user is None or action is None:
+            return None
+        verb, data = action
+        conversation = str(activity["conversation"]["id"])
+        executed = await asyncio.to_thread(
+            workflows.on_execute, verb, data, user.user_id, conversation
+        )
+        return invoke_of(executed)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         """A question typed to the bot, or a button pressed on one of its cards."""
@@ -149,6 +175,30 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no ty
         stored = translate.stored_reference(data, reference)
         if stored is not None:
             self.services.references.save(stored)
+
+
+def our_execute(activity: dict[str, Any]) -> tuple[str, Any] | None:
+    """(verb, data) of an `adaptiveCard/action` invoke with one of our verbs; else None."""
+    value = activity.get("value")
+    action = value.get("action") if isinstance(value, dict) else None
+    if activity.get("name") != CARD_ACTION or not isinstance(action, dict):
+        return None
+    verb = action.get("verb")
+    if action.get("type") != forms.EXECUTE or not isinstance(verb, str):
+        return None
+    return (verb, action.get("data")) if verb in forms.EXECUTE_VERBS else None
+
+
+def invoke_of(executed: Executed) -> InvokeResponse:
+    """The invoke response: the card to show (200), or an error Teams shows (400)."""
+    if executed.card is not None:
+        body = AdaptiveCardInvokeResponse(
+            status_code=OK, type=cards.CONTENT_TYPE, value=executed.card
+        )
+        return InvokeResponse(status=OK, body=body)
+    error = {"code": "BadRequest", "message": executed.error}
+    body = AdaptiveCardInvokeResponse(status_code=BAD_REQUEST, type=ERROR_TYPE, value=error)
+    return InvokeResponse(status=BAD_REQUEST, body=body)
 
 
 # Where `keep_json` puts the request body on an activity: an attribute outside the model's

@@ -20,6 +20,13 @@ delivery may make several calls (a message to each participant, then their statu
 port starts no call that could still be running when the lease ends: it stops with
 `LeaseEnding`, the outbox retries the row, and the retry skips what was already sent.
 
+The escalation's card in a school's channel (`ThreadViews`) shows the text and the status to
+everyone, and refreshes (Universal Actions) to the deciders' view with the decision buttons for
+the Teams user ids of the school's directors and deputies; the bot answers that refresh
+(`adapters.teams.bot`). The deciders are named only when the port knows the org (`org=`);
+without it the card names no one, so Teams refreshes it for no one by itself, and a decider gets
+the buttons from the message's "Refresh" menu item, or in their personal notification.
+
 Refs are "teams:<id>" of a row in `teams_messages` (conversation id and activity id are too long
 for the outbox's ref column). A thread is "teams:<id>" (the channel thread's first message) or
 "teams-dm:<id>,<id>" (the personal status messages of each participant, when the school has no
@@ -53,7 +60,8 @@ from sqlalchemy import select
 from adapters.teams import forms
 from adapters.teams.cards import CONTENT_TYPE, is_card_reply, render_card, summary
 from adapters.teams.ports import ConversationReferenceStore, StoredReference
-from bot.models import Reply
+from bot.models import Lang, Reply
+from bot.org import Org, School
 from bot.ports import Recipient, RetryLater
 from bot.store.db import Store
 from bot.store.models import RequestRow
@@ -123,10 +131,12 @@ class TeamsChat:
         call_seconds: float,
         on_unreachable: Unreachable | None = None,
         timer: Callable[[], float] = time.monotonic,
+        org: Org | None = None,
     ) -> None:
         self.adapter = adapter
         self.references = references
         self.store = store
+        self.views = ThreadViews(store, references, org)  # the channel card's deciders
         self.app_id = app_id
         self.call_seconds = call_seconds
         self.on_unreachable = on_unreachable or (lambda _key, _recipient: None)
@@ -166,9 +176,9 @@ class TeamsChat:
         done = self.find_sent(key)
         if done is not None:
             return done
-        message = self._with_status_buttons(message, key)
         if channel:
             return self._open_channel_thread(participants, message, key=key, channel=channel)
+        message = self._with_status_buttons(message, key)
         return self._open_personal_threads(participants, message, key=key)
 
     def post_in_thread(
@@ -223,7 +233,7 @@ class TeamsChat:
             (r.user_id if r is not None else p.platform_id or "", p.name)
             for p, r in zip(participants, known, strict=True)
         )
-        card = forms.notification_card(message, status=self._status(key), mentions=mentions)
+        card = self._channel_card(key, message.text, message.lang, mentions)
         conversation, activity_id = self._run(self._create_in_channel(base, channel, card))
         reference = {
             **base.reference,
@@ -256,10 +266,23 @@ class TeamsChat:
     def refresh_status(self, thread: str, key: str) -> None:
         """Rewrite the thread's status card(s) from the request's current state."""
         for root in self._root_rows(thread):
-            message = Reply(kind="notice", lang="nl", text=root.text or "")
-            message = self._with_status_buttons(message, key)
-            card = forms.notification_card(message, status=self._status(key))
+            if thread.startswith(PERSONAL_THREAD):
+                message = Reply(kind="notice", lang="nl", text=root.text or "")
+                message = self._with_status_buttons(message, key)
+                card = forms.notification_card(message, status=self._status(key))
+            else:
+                card = self._channel_card(key, root.text or "", "nl")
             self._update(root, card)
+
+    def _channel_card(
+        self, key: str, text: str, lang: Lang, mentions: tuple[tuple[str, str], ...] = ()
+    ) -> dict[str, Any]:
+        """The channel thread's card as everyone sees it (`ThreadViews.card`)."""
+        request = _request_of(self.store, key)
+        if request is None or request.kind != "escalation":
+            message = Reply(kind="notice", lang=lang, text=text)
+            return forms.notification_card(message, status=self._status(key), mentions=mentions)
+        return self.views.card(request, text, lang, mentions=mentions)
 
     def _with_status_buttons(self, message: Reply, key: str) -> Reply:
         request = _request_of(self.store, key)
@@ -269,10 +292,7 @@ class TeamsChat:
 
     def _status(self, key: str) -> str:
         request = _request_of(self.store, key)
-        if request is None:
-            return ""
-        name = texts.STATUS_NAMES[request.status]
-        return f"{name.nl} / {name.en}"
+        return "" if request is None else status_of(request)
 
     def _roots(self, thread: str) -> list[Sent]:
         return [
@@ -413,6 +433,85 @@ class TeamsChat:
             self.app_id, callback, parameters, "msteams", base.service_url
         )
         return created["conversation"], created["activity"]
+
+
+@dataclass(frozen=True)
+class ThreadViews:
+    """The escalation's card in a school's channel, as each viewer sees it (`forms.thread_card`).
+
+    The deciders are the directors and deputies of the request's school, the requester excepted;
+    the domain still decides, for every decision, who may. Their Teams user ids ("29:…") come
+    from their stored conversation references (someone who never opened the bot has none).
+    Without `org` no one is a decider here.
+    """
+
+    store: Store
+    references: ConversationReferenceStore
+    org: Org | None = None
+
+    def card(
+        self,
+        request: RequestRow,
+        text: str,
+        lang: Lang,
+        *,
+        decider: bool = False,
+        mentions: tuple[tuple[str, str], ...] = (),
+        outcome: str = "",
+    ) -> dict[str, Any]:
+        """The card for everyone, or with `decider` (while not final) a decider's view."""
+        final = request.status in FINAL_STATES
+        buttons = escalation_buttons(request.id, lang) if decider and not final else ()
+        ids = self.decider_ids(request)
+        refresh = None if final else forms.refresh_for(str(request.id), lang, ids)
+        message = Reply(kind="notice", lang=lang, text=text, buttons=buttons)
+        status = status_of(request)
+        return forms.thread_card(
+            message, status=status, refresh=refresh, mentions=mentions, outcome=outcome
+        )
+
+    def is_decider(self, request: RequestRow, email: str | None) -> bool:
+        """True when `email` is one of the request's deciders."""
+        return email is not None and email in self.deciders(request)
+
+    def deciders(self, request: RequestRow) -> tuple[str, ...]:
+        """The emails of the school's directors and deputies, the requester excepted."""
+        school = self._school(request)
+        if school is None:
+            return ()
+        return tuple(email for email in school.leaders if email != request.requester)
+
+    def decider_ids(self, request: RequestRow) -> tuple[str, ...]:
+        """The deciders' Teams user ids, for the card's `refresh.userIds`."""
+        ids = (self._user_id(email) for email in self.deciders(request))
+        return tuple(user_id for user_id in ids if user_id)
+
+    def thread_root(self, request: RequestRow) -> TeamsMessageRow | None:
+        """The first message of the request's channel thread; None without one."""
+        ref = request.thread_ref or ""
+        number = ref.removeprefix(CHANNEL_THREAD)
+        if not ref.startswith(CHANNEL_THREAD) or not number.isdigit():
+            return None
+        with self.store.transaction() as session:
+            return session.get(TeamsMessageRow, int(number))
+
+    def _school(self, request: RequestRow) -> School | None:
+        if self.org is None:
+            return None
+        return next((s for s in self.org.schools if s.id == request.school), None)
+
+    def _user_id(self, email: str) -> str:
+        person = self.org.person(email) if self.org is not None else None
+        if person is None or not person.teams_id:
+            return ""
+        stored = self.references.get(person.teams_id)
+        return stored.user_id if stored is not None else ""
+
+
+def status_of(request: RequestRow) -> str:
+    """The request's state in Dutch and English ("open / open")."""
+    name = texts.STATUS_NAMES[request.status]
+    return f"{name.nl} / {name.en}"
 
 
 def card_activity(card: dict[str, Any]) -> Activity:

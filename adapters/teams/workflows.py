@@ -4,17 +4,28 @@ Pure over the submit's `value` (plain JSON): no botbuilder types. Submissions an
 presses call the same workflow services as the terminal chat and Slack (`bot.workflows`); the
 notifications they cause go through the outbox and the dispatcher (`TeamsChat`). Authorisation
 is the domain's: a refusal is answered to the person who pressed.
+
+`on_execute` answers the `Action.Execute`s of the escalation's card in a school's channel
+(Universal Actions): "refresh" gives a decider their view with the buttons (everyone else the
+card they already see), and a decision runs exactly like the button in the personal card
+(`on_submit`), answered with the card after it and the outcome on it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from adapters.teams import forms
+from adapters.teams.chat_port import ThreadViews
 from adapters.teams.identity import TeamsIdentities, unknown_user_text
+from adapters.teams.ports import DbConversationReferences
 from bot.models import Lang, Localized
+from bot.store.models import RequestRow
+from bot.store.teams import TeamsMessageRow
 from bot.workflows import parsing
+from bot.workflows.auth import authorise
 from bot.workflows.base import Actor, Context, Outcome, school_of
 from bot.workflows.doubt_check import DoubtDraft, decide, submit, withdraw
 from bot.workflows.escalation import EscalationInput, acknowledge, open_escalation, resolve
@@ -43,6 +54,14 @@ class Answer:
 
     text: str = ""
     card: Json | None = None
+
+
+@dataclass(frozen=True)
+class Executed:
+    """The answer to an `Action.Execute`: the card to show, or an error (HTTP 400)."""
+
+    card: Json | None = None
+    error: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,6 +132,67 @@ class TeamsWorkflows:
             return answer_of(self.run_escalation(actor, value, dedup_key), lang)
         return answer_of(self.run_decision(actor, action, value), lang)
 
+    @cached_property
+    def views(self) -> ThreadViews:
+        """The channel card's views, with the org and the references in the database."""
+        return ThreadViews(self.ctx.store, DbConversationReferences(self.ctx.store), self.ctx.org)
+
+    def on_execute(self, verb: str, data: Any, aad_object_id: str, conversation: str) -> Executed:
+        """An `Action.Execute` (`verb` in forms.EXECUTE_VERBS) on an escalation's channel card,
+        by `aad_object_id` in `conversation`: their view of the card, after the decision."""
+        email = self.identities.email_of(aad_object_id)
+        found = self.channel_thread(data, email, conversation)
+        if found is None:
+            return Executed(error=f"{UNKNOWN_CARD.nl} / {UNKNOWN_CARD.en}")
+        request, root = found
+        lang = self.lang_of(email, data)
+        outcome = ""
+        if verb in forms.EXECUTE_DECISIONS:
+            value = {**data, "action": verb, "lang": lang}
+            outcome = self.on_submit(value, aad_object_id, dedup_key=None).text
+            request = self.request(request.id) or request
+        decider = self.views.is_decider(request, email)
+        card = self.views.card(request, root.text or "", lang, decider=decider, outcome=outcome)
+        return Executed(card=card)
+
+    def channel_thread(
+        self, data: Any, email: str | None, conversation: str
+    ) -> tuple[RequestRow, TeamsMessageRow] | None:
+        """The escalation `data` names and its channel card, if this person may see it there:
+        in the card's own channel, or anywhere as its requester or a leader of its school."""
+        number = parsing.request_number(data.get("request")) if isinstance(data, dict) else None
+        request = self.request(number) if number is not None else None
+        root = self.views.thread_root(request) if request is not None else None
+        if request is None or root is None or request.kind != "escalation":
+            return None
+        here = _channel(conversation) == _channel(root.conversation_id)
+        return (request, root) if here or self.may_view(request, email) else None
+
+    def may_view(self, request: RequestRow, email: str | None) -> bool:
+        """True for the request's requester and its school's leaders (the domain's rule)."""
+        if email is None:
+            return False
+        refusal = authorise(
+            self.ctx.org,
+            email,
+            school_id=request.school,
+            requester=request.requester,
+            action="view",
+        )
+        return refusal is None
+
+    def request(self, number: int) -> RequestRow | None:
+        """The stored request with this number."""
+        with self.ctx.store.transaction() as session:
+            return session.get(RequestRow, number)
+
+    def lang_of(self, email: str | None, data: Json) -> Lang:
+        """The person's language from the org file, else the card's."""
+        person = self.ctx.org.person(email) if email is not None else None
+        if person is not None:
+            return person.lang
+        return "en" if data.get("lang") == "en" else "nl"
+
     def run_doubt(self, actor: Actor, value: Json, key: str | None) -> Outcome | Localized:
         """Submit a doubt check; a time the domain cannot read comes back as its message."""
         with self.ctx.store.transaction() as session:
@@ -158,6 +238,12 @@ UNKNOWN_REQUEST = Localized(
 )
 
 
+UNKNOWN_CARD = Localized(
+    "Deze kaart hoort bij geen escalatie die ik je kan laten zien.",
+    "This card belongs to no escalation I can show you.",
+)
+
+
 COMMENT_HINT = Localized(
     "Vul het opmerkingveld op de kaart in en druk nog eens op de knop.",
     "Fill in the comment field on the card and press the button again.",
@@ -179,3 +265,8 @@ def answer_of(outcome: Outcome | Localized, lang: Lang) -> Answer:
 def _field(value: Json, name: str) -> str:
     found = value.get(name)
     return found.strip()[:5000] if isinstance(found, str) else ""
+
+
+def _channel(conversation_id: str) -> str:
+    """A channel conversation id without its thread ("19:…@thread.tacv2;messageid=1" → "19:…")."""
+    return conversation_id.split(";", 1)[0]

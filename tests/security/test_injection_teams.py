@@ -52,6 +52,7 @@ ELEMENTS = {
     "Container",
     "ActionSet",
     "Action.Submit",
+    "Action.Execute",  # the channel card's refresh and its deciders' view (Universal Actions)
     "Input.Text",
     "Input.ChoiceSet",
 }
@@ -105,6 +106,9 @@ def assert_inert(card: dict[str, Any]) -> None:
             "acknowledge",
             "resolve",
         }
+    for action in (n for n in walk(card) if n.get("type") == "Action.Execute"):
+        assert set(action["data"]) <= {"request", "lang"}
+        assert action["verb"] in {"refresh", "acknowledge", "resolve"}
 
 
 def shown(card: dict[str, Any]) -> str:
