@@ -107,6 +107,7 @@ def teams_chat(
         app_id=settings.microsoft_app_id,
         call_seconds=limits.call_seconds,
         on_unreachable=fall_back_to_deputy(ctx),
+        org=ctx.org,  # who decides: the channel card refreshes for their Teams user ids
     )
 
 
