@@ -125,7 +125,7 @@ class TeamsWorkflows:
         email = self.identities.email_of(aad_object_id)
         if email is None:
             return Answer(text=unknown_user_text(aad_object_id))
-        actor, action = Actor(email, PLATFORM), str(value.get("action"))
+        actor, action = Actor(email, PLATFORM, lang), str(value.get("action"))
         if action == forms.DOUBT_SUBMIT:
             return answer_of(self.run_doubt(actor, value, dedup_key), lang)
         if action == forms.ESCALATE_SUBMIT:

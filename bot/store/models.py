@@ -77,6 +77,7 @@ class RequestRow(Base):
     thread_ref: Mapped[str | None] = mapped_column(String(KEY))
     deputy_asked: Mapped[bool] = mapped_column(default=False)
     purged_at: Mapped[datetime | None]
+    lang: Mapped[str | None] = mapped_column(String(2))  # the flow's language, for the requester
 
 
 class NoteRow(Base):

@@ -7,7 +7,7 @@ outbox messages and its reminders commit together or not at all.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -61,6 +61,9 @@ class Actor:
 
     email: str
     platform: str = "console"
+    lang: Lang | None = None
+    """The language the flow was started in, when the adapter knows it: the requester's later
+    notifications about this request follow it (else their org file `lang`)."""
 
 
 @dataclass(frozen=True)
@@ -181,6 +184,8 @@ def notify(
     """Queue `template` for `email` (in their language) in the current transaction."""
     platform = route(ctx, person(ctx, email), request.platform)
     who = recipient(ctx, email, platform)
+    if email == request.requester and request.lang in ("nl", "en"):
+        who = replace(who, lang="en" if request.lang == "en" else "nl")
     message = message_for(who, template, buttons(who.lang) if buttons else (), **values)
     enqueue(
         session,

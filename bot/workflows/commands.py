@@ -9,7 +9,7 @@ before: the step is asked again with what to type instead.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.draftcheck import Finding, format_findings
@@ -344,7 +344,8 @@ class CommandSession:
     def _submit_doubt(self, values: dict[str, object]) -> Reply:
         if not values.get("confirm"):
             return self._say(wt.NOT_SENT)
-        return self._outcome(submit(self.ctx, self.actor, self._draft(values)))
+        actor = replace(self.actor, lang=self.lang)
+        return self._outcome(submit(self.ctx, actor, self._draft(values)))
 
     def _escalate(self, _args: str) -> Reply:
         if self._school() is None:
@@ -365,7 +366,8 @@ class CommandSession:
             description=str(values["description"]),
             urgency="today" if values["urgency"] == "today" else "now",
         )
-        return self._outcome(open_escalation(self.ctx, self.actor, report))
+        actor = replace(self.actor, lang=self.lang)
+        return self._outcome(open_escalation(self.ctx, actor, report))
 
     # --- schools ----------------------------------------------------------------------------
 

@@ -118,6 +118,7 @@ def _store_request(
         status="submitted",
         school=school.id,
         requester=actor.email,
+        lang=actor.lang,
         assignee=assignee,
         platform=actor.platform,
         created_at=moment,

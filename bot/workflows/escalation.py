@@ -102,6 +102,7 @@ def _store(
         status="open",
         school=school.id,
         requester=actor.email,
+        lang=actor.lang,
         assignee=assignee,
         platform=actor.platform,
         created_at=moment,

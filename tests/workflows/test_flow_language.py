@@ -119,3 +119,27 @@ def test_an_escalation_started_in_english_stays_english(ctx: Context) -> None:
     alert = Terminal(ctx, DIRECTOR).look()
     assert "Escalatie #1 van Juf Anna (Het Kofschip), urgentie: nu" in alert
     assert "[1] Ontvangen" in alert
+
+
+def test_the_requester_hears_back_in_the_language_the_flow_was_started_in(ctx: Context) -> None:
+    anna = Terminal(ctx, ANNA)  # Anna reads Dutch, but typed /doubt
+    anna.type("/doubt", DRAFT, "none", "Instagram", "tomorrow at 9", "yes")
+    director = Terminal(ctx, DIRECTOR)
+    director.look()
+    director.type("3")  # let's talk
+
+    heard = anna.look()
+
+    assert request(ctx).lang == "en"
+    assert "doubt check #1" in heard and "twijfelcheck #1" not in heard
+
+
+def test_a_flow_started_in_dutch_is_answered_in_dutch(ctx: Context) -> None:
+    anna = Terminal(ctx, ANNA)
+    anna.type("/twijfel", "Open dag zaterdag!", "geen", "Facebook", "morgen om 9 uur", "ja")
+    director = Terminal(ctx, DIRECTOR)
+    director.look()
+    director.type("3")
+
+    assert request(ctx).lang == "nl"
+    assert "twijfelcheck #1" in anna.look()
