@@ -315,12 +315,11 @@ def test_the_card_is_not_shown_outside_its_channel_to_who_may_not_see_the_reques
     assert buttons(shown_card(allowed))
 
 
-def test_without_the_org_the_port_names_no_one_and_a_manual_refresh_still_works(
+def test_the_served_port_names_the_deciders_and_their_refresh_gets_the_buttons(
     assistant: Assistant, store: Store, tmp_path: Path
 ) -> None:
-    """The port as `teams_chat` builds it today (no `org=`): `userIds: []`, so Teams refreshes
-    for no one by itself and offers "Refresh" in the message's menu; the bot's answer to it
-    still knows who decides (the web side has the org)."""
+    """The port as `teams_chat` builds it (with `org=ctx.org`): the card refreshes for the
+    director and the deputy, and the director's refresh gets the buttons."""
     world = channel_world(assistant, store, tmp_path)
     try:
         thread, card = escalate(world)
@@ -328,7 +327,7 @@ def test_without_the_org_the_port_names_no_one_and_a_manual_refresh_still_works(
     finally:
         world.close()
 
-    assert card["refresh"]["userIds"] == [] and buttons(card) == []
+    assert card["refresh"]["userIds"] == ["29:1director", "29:1deputy"] and buttons(card) == []
     assert [verb for verb, _ in buttons(shown_card(answer))] == ["acknowledge", "resolve"]
 
 
