@@ -18,7 +18,6 @@ from dataclasses import replace
 from typing import Any
 
 from adapters.teams.cards import (
-    CONTENT_TYPE,
     ELLIPSIS,
     SCHEMA,
     TITLE_LIMIT,
@@ -67,11 +66,6 @@ COMMENT_LABEL = L(
     "Comment (required for advise against and resolve)",
 )
 REFRESH_TITLE = L("Vernieuwen", "Refresh")
-
-
-def card_attachment(card: Card) -> dict[str, Any]:
-    """A card as an attachment (plain data; bot.py turns it into the SDK's Attachment)."""
-    return {"contentType": CONTENT_TYPE, "content": card}
 
 
 def wrap(body: list[Card], fallback: str) -> Card:
