@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.models import Reply
+from bot.outbox_keys import request_key
 from bot.ports import ChatPort, Recipient, RetryLater, TransactionalPort
 from bot.store.crash import crash_point
 from bot.store.models import OutboxRow, RequestRow
@@ -209,7 +210,7 @@ class Dispatcher:
 
 def _thread_pending(session: Session, request_id: int) -> bool:
     """True while the request's open_thread message is still on its way."""
-    thread = find_by_key(session, f"r{request_id}:thread")
+    thread = find_by_key(session, request_key(request_id, "thread"))
     return thread is not None and thread.status == PENDING
 
 

@@ -23,6 +23,7 @@ from slack_sdk.web import WebClient
 from adapters.slack import blocks
 from bot.clock import Clock, SystemClock
 from bot.models import Lang, Reply
+from bot.outbox_keys import request_id_of
 from bot.ports import Recipient, RetryLater
 from bot.store.db import Store
 from bot.store.platform import remember_sending, where_sent
@@ -31,7 +32,6 @@ from bot.workflows.escalation import escalation_buttons
 EVENT_TYPE = "policybot_message"
 STATUS_BLOCK = "escalation_status"
 ACTIONS_BLOCK = "escalation_actions"
-REQUEST_KEY = re.compile(r"^r(\d+):")
 TYPED_CHOICES = re.compile(r"^(Kies|Choose): /")
 SEARCH_LIMIT = 200
 RATE_LIMITED = 429
@@ -237,8 +237,8 @@ class SlackPort:
         return f"{posted.get('channel') or channel}:{posted['ts']}"
 
     def _state(self, key: str) -> ThreadState | None:
-        match = REQUEST_KEY.match(key)
-        return self.state_of(int(match.group(1))) if match else None
+        number = request_id_of(key)
+        return self.state_of(number) if number is not None else None
 
     def _reminder_thread(self, key: str) -> str | None:
         if ":reminder:" not in key:

@@ -62,6 +62,7 @@ from adapters.teams.cards import CONTENT_TYPE, is_card_reply, render_card, summa
 from adapters.teams.ports import ConversationReferenceStore, StoredReference
 from bot.models import Lang, Reply
 from bot.org import Org, School
+from bot.outbox_keys import loggable, request_id_of
 from bot.ports import Recipient, RetryLater
 from bot.store.db import Store
 from bot.store.models import RequestRow
@@ -524,13 +525,13 @@ def card_activity(card: dict[str, Any]) -> Activity:
 
 
 def _request_of(store: Store, key: str) -> RequestRow | None:
-    number = key.split(":", 1)[0].removeprefix("r")
-    if not number.isdigit():
+    number = request_id_of(key)
+    if number is None:
         return None
     with store.transaction() as session:
-        return session.get(RequestRow, int(number))
+        return session.get(RequestRow, number)
 
 
 def _ids(key: str) -> str:
     """The request number of an outbox key, for logs (keys contain email addresses)."""
-    return key.split(":", 1)[0]
+    return loggable(key)

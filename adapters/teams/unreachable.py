@@ -19,6 +19,7 @@ from collections.abc import Callable
 from sqlalchemy import update
 
 from bot.models import Localized
+from bot.outbox_keys import request_id_of, request_key
 from bot.ports import Recipient
 from bot.store.models import ReminderRow, RequestRow
 from bot.store.outbox import find_by_key
@@ -38,7 +39,7 @@ def fall_back_to_deputy(ctx: Context) -> Callable[[str, Recipient], None]:
     """The port's `on_unreachable` hook for `ctx` (see the module docstring)."""
 
     def on_unreachable(key: str, recipient: Recipient) -> None:
-        request_id = _request_id(key)
+        request_id = request_id_of(key)
         if request_id is not None:
             _fall_back(ctx, request_id, recipient.email)
 
@@ -50,7 +51,7 @@ def _fall_back(ctx: Context, request_id: int, email: str) -> None:
         request = session.get(RequestRow, request_id, with_for_update=True)
         if request is None or request.assignee != email or request.status in FINAL_STATES:
             return
-        key = f"r{request.id}:unreachable:{email}"
+        key = request_key(request.id, "unreachable", email)
         if find_by_key(session, key) is not None:
             return
         values: dict[str, object] = {"id": request.id, "director": name_of(ctx, email)}
@@ -72,8 +73,3 @@ def _fall_back(ctx: Context, request_id: int, email: str) -> None:
             )
             .values(due_at=now(ctx))
         )
-
-
-def _request_id(key: str) -> int | None:
-    number = key.split(":", 1)[0].removeprefix("r")
-    return int(number) if number.isdigit() else None

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.draftcheck import Draft, Finding, check_draft, format_findings
 from bot.models import Button, Lang, Localized
 from bot.org import School, WorkingHours
+from bot.outbox_keys import request_key
 from bot.store.models import RequestRow
 from bot.workflows import texts
 from bot.workflows.base import (
@@ -194,7 +195,7 @@ def _tell_requester(
         session,
         ctx,
         request,
-        key=f"r{request.id}:{status}:requester",
+        key=request_key(request.id, status, "requester"),
         email=request.requester,
         template=texts.DECISION_FOR_REQUESTER[status],
         values={"id": request.id, "director": name_of(ctx, actor.email), "comment": comment},
@@ -239,7 +240,7 @@ def _update_leader_messages(
             session,
             ctx,
             request,
-            key=f"r{request.id}:update:{request.status}:{email}",
+            key=request_key(request.id, f"update:{request.status}", email),
             email=email,
             template=template,
             values=values,
@@ -250,10 +251,10 @@ def _update_leader_messages(
 
 
 def _leader_message_keys(ctx: Context, request: RequestRow) -> list[tuple[str, str]]:
-    keys = [(request.assignee, f"r{request.id}:submitted:{request.assignee}")]
+    keys = [(request.assignee, request_key(request.id, "submitted", f"{request.assignee}"))]
     if request.deputy_asked:
         school = ctx.org.school(request.school)
-        keys += [(d, f"r{request.id}:deputy:{d}") for d in leaders_to_ask(school, request)]
+        keys += [(d, request_key(request.id, "deputy", d)) for d in leaders_to_ask(school, request)]
     return [(email, key) for email, key in keys if email]
 
 
@@ -276,7 +277,7 @@ def _send_to_leader(
         session,
         ctx,
         request,
-        key=f"r{request.id}:{event}:{email}",
+        key=request_key(request.id, event, email),
         email=email,
         template=template,
         values=values,
@@ -367,7 +368,7 @@ def remind_director(session: Session, ctx: Context, request: RequestRow) -> None
         session,
         ctx,
         request,
-        key=f"r{request.id}:reminder:{request.assignee}",
+        key=request_key(request.id, "reminder", request.assignee),
         email=request.assignee,
         template=texts.DOUBT_REMINDER,
         values={"id": request.id, "requester": name_of(ctx, request.requester), "summary": summary},
@@ -394,7 +395,7 @@ def expire(session: Session, ctx: Context, request: RequestRow) -> None:
         session,
         ctx,
         request,
-        key=f"r{request.id}:expired:requester",
+        key=request_key(request.id, "expired", "requester"),
         email=request.requester,
         template=texts.DOUBT_EXPIRED,
         values={"id": request.id},

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.models import Button, Lang, Localized, Reply
 from bot.org import School
+from bot.outbox_keys import request_key
 from bot.ports import Recipient
 from bot.store.models import RequestRow
 from bot.store.outbox import enqueue
@@ -169,7 +170,7 @@ def _alert_leader(
         session,
         ctx,
         request,
-        key=f"r{request.id}:{event}:{email}",
+        key=request_key(request.id, event, email),
         email=email,
         template=texts.ESCALATION_FOR_DIRECTOR,
         values=leader_values(ctx, request),
@@ -193,7 +194,7 @@ def _open_thread(session: Session, ctx: Context, request: RequestRow, school: Sc
     }
     enqueue(
         session,
-        key=f"r{request.id}:thread",
+        key=request_key(request.id, "thread"),
         operation="open_thread",
         platform=platform,
         message=thread_message(who, both(texts.THREAD_OPENED, **values)),
@@ -258,7 +259,9 @@ def acknowledge(
         transition(session, ctx, request, "acknowledged", actor, "acknowledge")
         cancel_reminders(session, request.id, now(ctx))
         message = both(texts.ACKNOWLEDGED_THREAD, id=request.id, actor=name_of(ctx, actor.email))
-        post_in_thread(session, ctx, request, f"r{request.id}:acknowledged", message, by=actor)
+        post_in_thread(
+            session, ctx, request, request_key(request.id, "acknowledged"), message, by=actor
+        )
         remember_command(session, ctx, dedup_key, request.id)
         requester = name_of(ctx, request.requester)
         return ok(texts.ACKNOWLEDGED_FOR_ACTOR, request.id, id=request.id, requester=requester)
@@ -285,7 +288,9 @@ def resolve(
         message = both(
             texts.RESOLVED_THREAD, id=request.id, actor=name_of(ctx, actor.email), note=note
         )
-        post_in_thread(session, ctx, request, f"r{request.id}:resolved", message, by=actor)
+        post_in_thread(
+            session, ctx, request, request_key(request.id, "resolved"), message, by=actor
+        )
         remember_command(session, ctx, dedup_key, request.id)
         return ok(texts.RESOLVED_FOR_ACTOR, request.id, id=request.id)
 
@@ -301,7 +306,7 @@ def remind_director(session: Session, ctx: Context, request: RequestRow) -> None
         session,
         ctx,
         request,
-        key=f"r{request.id}:reminder:{request.assignee}",
+        key=request_key(request.id, "reminder", request.assignee),
         email=request.assignee,
         template=texts.ESCALATION_REMINDER,
         values={"id": request.id, "requester": name_of(ctx, request.requester)},
@@ -322,7 +327,7 @@ def ask_deputy(session: Session, ctx: Context, request: RequestRow) -> None:
         message = both(
             texts.DEPUTY_ASKED_THREAD, id=request.id, director=name_of(ctx, request.assignee)
         )
-        post_in_thread(session, ctx, request, f"r{request.id}:deputy_asked", message)
+        post_in_thread(session, ctx, request, request_key(request.id, "deputy_asked"), message)
 
 
 HANDLERS: dict[str, Handler] = {

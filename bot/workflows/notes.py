@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from bot.outbox_keys import request_key
 from bot.store.models import NoteRow, RequestRow
 from bot.workflows import texts
 from bot.workflows.base import (
@@ -57,7 +58,7 @@ def _pass_note_on(
     session: Session, ctx: Context, request: RequestRow, note: NoteRow, actor: Actor
 ) -> None:
     values = {"id": request.id, "author": name_of(ctx, actor.email), "text": note.text}
-    key = f"r{request.id}:note{note.id}"
+    key = request_key(request.id, f"note{note.id}")
     if request.kind == ESCALATION:
         post_in_thread(session, ctx, request, key, both(texts.NOTE_MESSAGE, **values), by=actor)
         return
