@@ -11,7 +11,6 @@ from rapidfuzz.distance import Levenshtein
 from bot import messages as msg
 from bot.conversation import (
     Conversations,
-    FollowUpRules,
     Remembered,
     better_in_context,
     combined_question,
@@ -166,28 +165,24 @@ class Assistant:
     def _in_conversation(
         self, message: IncomingMessage, result: MatchResult, conversations: Conversations
     ) -> Reply:
-        context = conversations.recall(message.conversation)
-        followed = (
-            self._follow_up(message, result, context, conversations.rules) if context else None
+        # The context is read (a database query when serving) only for a possible follow-up.
+        candidate = is_why(result.question) or looks_like_follow_up(
+            result.question, result, conversations.rules
         )
+        context = conversations.recall(message.conversation) if candidate else None
+        followed = self._follow_up(message, result, context) if context else None
         reply, asked = followed or (self.reply_for(result), result.question)
         if reply.clause_id and reply.kind in ANSWERING:
             conversations.remember(message.conversation, reply.clause_id, asked, reply.lang)
         return reply
 
     def _follow_up(
-        self,
-        message: IncomingMessage,
-        alone: MatchResult,
-        context: Remembered,
-        rules: FollowUpRules,
+        self, message: IncomingMessage, alone: MatchResult, context: Remembered
     ) -> tuple[Reply, str] | None:
-        """The reply read together with the previous question, and that combined question;
-        None when the message stands on its own."""
+        """The reply to a possible follow-up read together with the previous question, and
+        that combined question; None when the combined reading is no better."""
         if is_why(alone.question):
             return self.rationale(context.clause_id, alone.lang), context.question
-        if not looks_like_follow_up(alone.question, alone, rules):
-            return None
         asked = combined_question(context.question, alone.question)
         combined = replace(match(asked, self.index, lang=message.lang), lang=alone.lang)
         if not better_in_context(alone, combined):

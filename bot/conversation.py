@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import Clock, SystemClock
@@ -161,7 +161,7 @@ class DbContexts:
     def count(self) -> int:
         """How many conversations are remembered (for tests and the operator)."""
         with self.store.transaction() as session:
-            return len(session.scalars(select(ConversationRow.key)).all())
+            return int(session.scalar(select(func.count()).select_from(ConversationRow)) or 0)
 
 
 @dataclass(frozen=True)
