@@ -322,7 +322,7 @@ def parse_cue(phrase: str) -> Cue:
 def message_parts(text: str) -> list[tuple[str, ...]]:
     """The folded words of each part of a message between punctuation marks: a negation in
     one part ("zonder toestemming?") does not reach into the next ("de ouders tekenden")."""
-    parts = (tuple(fold(part).split()) for part in _PART_BREAK.split(text))
+    parts = (tuple(fold(piece).split()) for piece, _ in message_pieces(text))
     return [part for part in parts if part]
 
 
